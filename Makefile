@@ -1,0 +1,61 @@
+# The verbs a newcomer types. Every target sets up what it needs from nothing.
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+JARS_DIR   := jars
+ENV        ?= local
+RUN_DATE   ?= $(shell sed -n 's/^  snapshot_date: *//p' conf/base.yaml)
+
+export LAKEHOUSE_ROOT ?= $(CURDIR)/lakehouse
+export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
+export PYSPARK_PYTHON := $(CURDIR)/$(PY)
+
+.PHONY: setup demo demo-retail test lint bench package clean help
+
+help:
+	@echo "make demo         set up, generate the synthetic data set, run the pipeline"
+	@echo "make demo-retail  the same on the real Online Retail orders (bring your own data)"
+	@echo "make test         set up and run the whole test suite"
+	@echo "make bench        run the benchmark harness"
+	@echo "make clean        remove the lakehouse, build outputs and caches (keeps .venv, jars)"
+
+setup: $(VENV)/.installed $(JARS_DIR)/.fetched
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The Delta jars, pinned in infra/jars/pom.xml, copied once into ./jars.
+$(JARS_DIR)/.fetched: infra/jars/pom.xml
+	mkdir -p $(JARS_DIR)
+	mvn --quiet --batch-mode -f infra/jars/pom.xml dependency:copy-dependencies \
+	    -DincludeGroupIds=io.delta -DincludeScope=runtime \
+	    -DoutputDirectory=$(CURDIR)/$(JARS_DIR)
+	touch $@
+
+# The package spark-submit ships with --py-files.
+package: dist/jobs.zip
+dist/jobs.zip: $(shell find jobs -name '*.py')
+	mkdir -p dist
+	$(PY) -c "import shutil; shutil.make_archive('dist/jobs', 'zip', '.', 'jobs')"
+
+demo: setup package
+	$(PY) -m jobs.demo --env $(ENV) --run-date $(RUN_DATE)
+
+demo-retail: setup package
+	$(PY) -m jobs.demo --env $(ENV) --retail ../shared/data/online-retail/online_retail.csv.gz
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check jobs tests bench
+
+bench: setup package
+	$(PY) -m bench.generator_scale
+
+clean:
+	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results

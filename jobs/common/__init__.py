@@ -1,0 +1,1 @@
+"""What every stage shares: config, the Spark session, Delta helpers, the CLI."""

@@ -1,0 +1,67 @@
+"""The only place a SparkSession is built: local, test and cluster profiles from conf/.
+
+Delta's jars come from ./jars (fetched by `make setup` from the Maven pins in
+infra/jars/pom.xml), never from the network at run time. Under spark-submit the
+master and jars come from the command line and are left alone here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pyspark.sql import SparkSession
+
+from jobs.common.config import Config
+from jobs.common.errors import ConfigError
+
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+def delta_jars(jars_dir: str | None = None) -> list[str]:
+    """Absolute paths of the project's Delta jars; a missing folder is a ConfigError."""
+    directory = Path(jars_dir or os.environ.get("SEG_JARS_DIR") or "jars").resolve()
+    jars = sorted(str(p) for p in directory.glob("*.jar"))
+    if not jars:
+        raise ConfigError(f"no Delta jars in {directory}: run `make setup` "
+                          "(or set SEG_JARS_DIR to the folder holding them)")
+    return jars
+
+
+def profile_properties(cfg: Config) -> dict[str, str]:
+    """The Spark properties of the configured profile, from conf/spark/profiles.yaml."""
+    profiles_file = cfg.conf_dir / "spark" / "profiles.yaml"
+    profiles = yaml.safe_load(profiles_file.read_text(encoding="utf-8")) or {}
+    profile = str(cfg.get("spark.profile"))
+    if profile not in profiles:
+        raise ConfigError(f"conf key 'spark.profile' = {profile!r} is not a profile of "
+                          f"{profiles_file} ({', '.join(profiles)})")
+    return {key: str(value) for key, value in (profiles[profile] or {}).items()}
+
+
+def launched_by_spark_submit() -> bool:
+    """spark-submit starts the JVM first and hands its gateway port to Python."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def build_spark(cfg: Config, app_name: str) -> SparkSession:
+    """A Delta-enabled session for the configured profile."""
+    props = profile_properties(cfg) | DELTA_CONF
+    props["spark.sql.shuffle.partitions"] = str(cfg.get("spark.shuffle_partitions"))
+    if launched_by_spark_submit():
+        props.pop("spark.master", None)
+    else:
+        props["spark.jars"] = ",".join(delta_jars())
+        if os.environ.get("SPARK_MASTER_URL"):
+            props["spark.master"] = os.environ["SPARK_MASTER_URL"]
+        props.setdefault("spark.master", "local[2]")
+    builder = SparkSession.builder.appName(app_name)
+    for key, value in props.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

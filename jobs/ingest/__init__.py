@@ -1,0 +1,1 @@
+"""Bronze ingestion: landing files -> typed bronze Delta tables, rejects -> quarantine."""

@@ -1,0 +1,33 @@
+"""One session-scoped Spark (local, UI off, few shuffle partitions, Delta enabled)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from jobs.common.config import Config, load_config
+from jobs.common.spark import build_spark
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("SEG_JARS_DIR", str(REPO / "jars"))
+
+
+@pytest.fixture(scope="session")
+def cfg() -> Config:
+    return load_config("test", REPO / "conf")
+
+
+@pytest.fixture(scope="session")
+def spark(cfg: Config) -> SparkSession:
+    session = build_spark(cfg, "tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> str:
+    """A fresh lakehouse root per test."""
+    return str(tmp_path / "lakehouse")
