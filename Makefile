@@ -5,11 +5,12 @@ VENV       := .venv
 PY         := $(VENV)/bin/python
 JARS_DIR   := jars
 ENV        ?= local
-RUN_DATE   ?= $(shell sed -n 's/^  snapshot_date: *//p' conf/base.yaml)
+SUBMIT      = $(VENV)/bin/spark-submit --master local[2] --driver-memory 6g \
+              --jars $$(ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, -) --py-files dist/jobs.zip
 
-export LAKEHOUSE_ROOT ?= $(CURDIR)/lakehouse
 export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
+export SPARK_LOCAL_IP ?= 127.0.0.1
 
 .PHONY: setup demo demo-retail test lint bench package clean help
 
@@ -42,11 +43,13 @@ dist/jobs.zip: $(shell find jobs -name '*.py')
 	mkdir -p dist
 	$(PY) -c "import shutil; shutil.make_archive('dist/jobs', 'zip', '.', 'jobs')"
 
+# Both demos are one spark-submit application of the shipped package, exactly as a
+# data engineer would run it by hand.
 demo: setup package
-	$(PY) -m jobs.demo --env $(ENV) --run-date $(RUN_DATE)
+	$(SUBMIT) jobs/demo/main.py --env $(ENV)
 
 demo-retail: setup package
-	$(PY) -m jobs.demo --env $(ENV) --retail ../shared/data/online-retail/online_retail.csv.gz
+	$(SUBMIT) jobs/demo/main.py --env $(ENV) --conf-overlay conf/datasets/online_retail.yaml
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -13,6 +13,7 @@ from jobs.common.spark import build_spark
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SEG_JARS_DIR", str(REPO / "jars"))
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
 @pytest.fixture(scope="session")

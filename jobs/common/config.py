@@ -254,8 +254,13 @@ def default_conf_dir() -> Path:
     return Path(os.environ.get("SEG_CONF_DIR", "conf"))
 
 
-def load_config(env: str = "local", conf_dir: str | Path | None = None) -> Config:
-    """Read conf/base.yaml, overlay conf/<env>.yaml, validate, return."""
+def load_config(env: str = "local", conf_dir: str | Path | None = None,
+                overlays: list[str | Path] | tuple[str | Path, ...] = ()) -> Config:
+    """Read conf/base.yaml, overlay conf/<env>.yaml, then each overlay file; validate.
+
+    An overlay is a data set's own settings (its time zone, its lakehouse, its column
+    mapping), such as conf/datasets/online_retail.yaml.
+    """
     if env not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment '{env}'; expected one of {', '.join(ENVIRONMENTS)}")
     directory = Path(conf_dir) if conf_dir is not None else default_conf_dir()
@@ -267,4 +272,9 @@ def load_config(env: str = "local", conf_dir: str | Path | None = None) -> Confi
     env_file = directory / f"{env}.yaml"
     if env_file.is_file():
         data = _merge(data, _read_yaml(env_file))
+    for overlay in overlays:
+        overlay_file = Path(overlay)
+        if not overlay_file.is_file():
+            raise ConfigError(f"configuration overlay {overlay_file} not found")
+        data = _merge(data, _read_yaml(overlay_file))
     return validate(Config(data, env, directory.resolve()))

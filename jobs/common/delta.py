@@ -46,8 +46,10 @@ class TableSpec:
     def table_properties(self) -> dict[str, str]:
         props = dict(DEFAULT_PROPERTIES) | dict(self.properties)
         if self.no_stats_columns:
+            # Partition and boolean columns never carry statistics; naming them is an error.
             skipped = set(self.no_stats_columns) | set(self.partition_by)
-            with_stats = [c for c in self.columns if c not in skipped]
+            with_stats = [f.name for f in self.schema.fields if f.name not in skipped
+                          and not isinstance(f.dataType, T.BooleanType)]
             props["delta.dataSkippingStatsColumns"] = ",".join(with_stats)
         return props
 

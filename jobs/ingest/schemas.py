@@ -146,3 +146,21 @@ QUARANTINE_TABLE = TableSpec(
     comment="Every rejected landing record, with its source, raw text and reason.",
     no_stats_columns=("raw_record",),
 )
+
+INGEST_LOG_SCHEMA = T.StructType([
+    T.StructField("source", T.StringType(), nullable=False),
+    T.StructField("ingest_date", T.DateType(), nullable=False),
+    T.StructField("read", T.LongType(), nullable=False),
+    T.StructField("loaded", T.LongType(), nullable=False),
+    T.StructField("quarantined", T.LongType(), nullable=False),
+    T.StructField("duplicates", T.LongType(), nullable=False),
+    T.StructField("run_id", T.StringType(), nullable=False),
+])
+
+INGEST_LOG_TABLE = TableSpec(
+    layer="bronze",
+    name="ingest_log",
+    schema=INGEST_LOG_SCHEMA,
+    partition_by=(),
+    comment="Per source and landing date: lines read = loaded + quarantined + duplicates.",
+)
