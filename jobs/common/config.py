@@ -64,6 +64,31 @@ def _is_nonempty_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _is_score_range(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+            and value[0] <= value[1])
+
+
+def _is_rfm_group_table(value: Any) -> bool:
+    """[{name, r: [lo, hi], fm: [lo, hi]}, ...]: unique lower-case names, 1 <= lo <= hi."""
+    if not isinstance(value, list) or not value:
+        return False
+    rows_ok = all(isinstance(g, Mapping) and set(g) == {"name", "r", "fm"}
+                  and isinstance(g["name"], str) and g["name"].isidentifier()
+                  and g["name"] == g["name"].lower()
+                  and _is_score_range(g["r"]) and _is_score_range(g["fm"]) for g in value)
+    return rows_ok and len({g["name"] for g in value}) == len(value)
+
+
+def _is_age_bands(value: Any) -> bool:
+    def is_band(band: Any) -> bool:
+        return (isinstance(band, list) and len(band) == 3 and _is_nonempty_str(band[2])
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in band[:2])
+                and 0 <= band[0] <= band[1])
+    return isinstance(value, list) and bool(value) and all(is_band(b) for b in value)
+
+
 Check = tuple[Callable[[Any], bool], str]
 SHARE: Check = (_is_share, "a number between 0 and 1")
 NUMBER: Check = (_is_number, "a non-negative number")
@@ -83,6 +108,7 @@ SCHEMA: dict[str, Check] = {
     "spark.profile": TEXT,
     "spark.shuffle_partitions": COUNT,
     "ingest.future_tolerance_minutes": NUMBER,
+    "ingest.max_late_days": COUNT,
     "ingest.earliest_timestamp": TEXT,
     "ingest.max_order_amount": NUMBER,
     "ingest.max_duration_s": NUMBER,
@@ -113,6 +139,7 @@ SCHEMA: dict[str, Check] = {
     "segments.behaviour.content_pref_min_share": SHARE,
     "segments.behaviour.depth_window_days": COUNT,
     "segments.behaviour.engagement_window_days": COUNT,
+    "segments.attributes.age_bands": (_is_age_bands, "a list of [lowest, highest, name] bands"),
     "segments.attributes.gen_z_birth_years": (lambda v: isinstance(v, list) and len(v) == 2,
                                               "[first, last] birth years"),
     "segments.attributes.silver_min_age": COUNT,
@@ -136,6 +163,9 @@ SCHEMA: dict[str, Check] = {
     "segments.consumption.seasonal_min_quarter_share": SHARE,
     "segments.rfm.window_days": COUNT,
     "segments.rfm.quintiles": COUNT,
+    "segments.rfm.groups": (_is_rfm_group_table,
+                            "a list of {name, r: [lo, hi], fm: [lo, hi]} with unique lower-case "
+                            "names and 1 <= lo <= hi"),
     "segments.interest.implicit_dwell_multiple": NUMBER,
     "segments.interest.excluded_fast_exit_share": SHARE,
     "segments.interest.fast_exit_max_seconds": NUMBER,

@@ -7,7 +7,8 @@ the run id is stored in the commit's ``userMetadata``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,60 @@ def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
         .save(spec.path(root))
     )
     return last_commit_metrics(df.sparkSession, spec, root)
+
+
+@contextmanager
+def commit_metadata(spark: SparkSession, run_id: str) -> Iterator[None]:
+    """Tags every Delta commit inside the block (MERGE, DELETE, ...) with the run id."""
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, run_id)
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
+
+
+def merge_insert_new(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[str, ...],
+                     target_filter: str | None, run_id: str) -> dict[str, Any]:
+    """Insert the batch rows whose key is not in the table yet (first landed wins).
+
+    ``batch`` must be unique on ``keys`` (a MERGE fails when two source rows match one
+    target row). ``target_filter`` prunes the target side (e.g. an activity_date range).
+    """
+    spark = batch.sparkSession
+    ensure_table(spark, spec, root)
+    condition = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    if target_filter:
+        condition = f"({target_filter}) AND {condition}"
+    with commit_metadata(spark, run_id):
+        (
+            DeltaTable.forPath(spark, spec.path(root)).alias("t")
+            .merge(batch.select(*spec.columns).alias("s"), condition)
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+    return last_commit_metrics(spark, spec, root)
+
+
+def merge_upsert_newer(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[str, ...],
+                       newer: str, run_id: str) -> dict[str, Any]:
+    """Insert new keys; replace an existing row only where ``newer`` (over t. and s.) holds."""
+    spark = batch.sparkSession
+    ensure_table(spark, spec, root)
+    condition = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    with commit_metadata(spark, run_id):
+        (
+            DeltaTable.forPath(spark, spec.path(root)).alias("t")
+            .merge(batch.select(*spec.columns).alias("s"), condition)
+            .whenMatchedUpdateAll(condition=newer)
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+    return last_commit_metrics(spark, spec, root)
 
 
 def last_commit_metrics(spark: SparkSession, spec: TableSpec, root: str) -> dict[str, Any]:

@@ -33,18 +33,28 @@ def _raw(field: str) -> Column:
     return F.col(f"r.{field}")
 
 
-def timestamp_rules(field: str, cfg: Config) -> list[Rule]:
-    """Missing, unparseable, implausibly old, or later than the end of the landing date."""
+def timestamp_rules(field: str, cfg: Config, *, late_bound: bool = False) -> list[Rule]:
+    """Missing, unparseable, implausibly old, or later than the end of the landing date.
+
+    With ``late_bound`` (events and orders), a record whose own business date is more
+    than ``ingest.max_late_days`` before its landing date is refused too: every later
+    stage can then treat a day as final once that many days have landed after it.
+    """
     earliest = F.lit(str(cfg.get("ingest.earliest_timestamp"))).cast("timestamp")
     tolerance = F.expr(f"INTERVAL {int(cfg.get('ingest.future_tolerance_minutes'))} MINUTES")
     end_of_day = F.to_utc_timestamp(F.date_add(F.col("ingest_date"), 1).cast("timestamp"),
                                     cfg.timezone)
     typed = F.col(field)
-    return [
+    rules = [
         (f"missing_{field}", is_blank(_raw(field))),
         (f"bad_timestamp:{field}", typed.isNull() | (typed < earliest)),
         (f"future_timestamp:{field}", typed >= end_of_day + tolerance),
     ]
+    if late_bound:
+        own_date = F.to_date(F.from_utc_timestamp(typed, cfg.timezone))
+        too_late = own_date < F.date_sub(F.col("ingest_date"), int(cfg.get("ingest.max_late_days")))
+        rules.append((f"too_late:{field}", too_late))
+    return rules
 
 
 def source_rules(source: str, cfg: Config) -> list[Rule]:
@@ -66,7 +76,7 @@ def source_rules(source: str, cfg: Config) -> list[Rule]:
         return [
             ("missing_event_id", is_blank(_raw("event_id"))),
             ("missing_user_id", is_blank(_raw("user_id"))),
-            *timestamp_rules("event_ts", cfg),
+            *timestamp_rules("event_ts", cfg, late_bound=True),
             ("unknown_event_type", is_blank(_raw("event_type"))
              | not_in(F.col("event_type"), cfg.get("ingest.event_types"))),
             ("unknown_content_type", not_in(F.col("content_type"),
@@ -80,7 +90,7 @@ def source_rules(source: str, cfg: Config) -> list[Rule]:
         return [
             ("missing_order_id", is_blank(_raw("order_id"))),
             ("missing_user_id", is_blank(_raw("user_id"))),
-            *timestamp_rules("order_ts", cfg),
+            *timestamp_rules("order_ts", cfg, late_bound=True),
             ("missing_amount", is_blank(_raw("amount"))),
             ("non_numeric_amount", F.col("amount").isNull()),
             ("negative_amount", F.col("amount") < 0),

@@ -51,7 +51,8 @@ def test_events_each_rule_at_its_boundary(spark, cfg, users):
         (event(event_id="last_second", event_ts="2026-06-30T15:59:59Z"), None),
         (event(event_id="at_midnight", event_ts="2026-06-30T16:00:00Z"),
          "future_timestamp:event_ts"),
-        (event(event_id="late", event_ts="2026-06-20T08:00:00Z"), None),
+        (event(event_id="late", event_ts="2026-06-22T16:00:00Z"), None),  # 06-23 local: 7 days
+        (event(event_id="too_late", event_ts="2026-06-22T15:59:59Z"), "too_late:event_ts"),
         ('{"event_id": "trunc", "user_id": "u1", "event_ts": "2026-', "malformed_record"),
         ("[1, 2, 3]", "malformed_record"),
         ("", "malformed_record"),

@@ -1,0 +1,65 @@
+"""The base profile of snapshot D: attributes, lifetime state and window features per user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from jobs.profile.windows import login_streak, order_interval_cv, quarter_share, window_features
+from jobs.segments.base import PROFILE_FEATURES
+
+ATTRIBUTES = ("registered_date", "birth_year", "gender", "occupation", "province", "city_tier",
+              "org_department", "org_rank", "consent_marketing")
+STATE = ("last_interaction_date", "last_login_date", "last_paid_date", "lifetime_paid",
+         "lifetime_refunded", "device_model", "os", "os_version")
+
+
+def registered_by(users: DataFrame, snapshot: dt.date) -> DataFrame:
+    """Silver users who exist on D (registered on or before it)."""
+    return users.filter(F.col("registered_date") <= F.lit(snapshot)).select("user_key",
+                                                                            *ATTRIBUTES)
+
+
+def with_zero_defaults(df: DataFrame) -> DataFrame:
+    """Users with no activity in a window have 0 (not null) counts and amounts."""
+    fills = {}
+    for name, (dtype, _) in PROFILE_FEATURES.items():
+        if name in df.columns and dtype.typeName() in ("long", "decimal"):
+            fills[name] = F.coalesce(F.col(name), F.lit(0).cast(dtype))
+    return df.withColumns(fills)
+
+
+def with_derived(snapshot: dt.date) -> Callable[[DataFrame], DataFrame]:
+    day = F.lit(snapshot)
+
+    def transform(df: DataFrame) -> DataFrame:
+        return df.withColumns({
+            "snapshot_date": day,
+            "days_since_registration": F.datediff(day, F.col("registered_date")),
+            "age": (F.year(day) - F.col("birth_year")).cast("int"),
+            "interaction_recency_days": F.datediff(day, F.col("last_interaction_date")),
+            "login_recency_days": F.datediff(day, F.col("last_login_date")),
+            "login_streak_days": F.coalesce(F.col("login_streak_days"), F.lit(0)),
+            "ltv": (F.col("lifetime_paid") - F.col("lifetime_refunded")).cast("decimal(18,2)"),
+        })
+
+    return transform
+
+
+def base_profile(users: DataFrame, state: DataFrame, rows: DataFrame,
+                 snapshot: dt.date) -> DataFrame:
+    """One row per registered user with every column of PROFILE_FEATURES."""
+    per_user = [window_features(rows, snapshot), quarter_share(rows, snapshot),
+                order_interval_cv(rows, snapshot), login_streak(rows, snapshot),
+                state.select("user_key", *STATE)]
+    profile = registered_by(users, snapshot)
+    for features in per_user:
+        profile = profile.join(features, on="user_key", how="left")
+    return (
+        profile.transform(with_zero_defaults)
+        .transform(with_derived(snapshot))
+        .select(*[F.col(n).cast(t).alias(n) for n, (t, _) in PROFILE_FEATURES.items()])
+    )

@@ -1,0 +1,1 @@
+"""Anonymisation, bronze -> silver: keyed pseudonyms, no direct identifiers, deduplicated."""
