@@ -1,1 +1,1 @@
-"""Bring your own data: an orders file (CSV or Parquet) mapped onto bronze/orders and bronze/users."""
+"""Bring your own data: an orders file (CSV or Parquet) mapped onto bronze orders and users."""

@@ -124,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if "://" not in path and not Path(path).exists():
         raise InputError(f"orders file {path} not found (conf byod.path or --path)")
     spark = build_spark(cfg, "byod orders")
-    run(spark, cfg, path, args.run_date, args.run_id or cli.default_run_id("byod", args.run_date, args.run_date))
+    run_id = args.run_id or cli.default_run_id("byod", args.run_date, args.run_date)
+    run(spark, cfg, path, args.run_date, run_id)
 
 
 if __name__ == "__main__":

@@ -155,7 +155,8 @@ def with_absent_columns(schema: T.StructType) -> Transform:
     return transform
 
 
-def users_from_orders(orders: DataFrame, valid_lines: DataFrame, mapping: ColumnMapping) -> DataFrame:
+def users_from_orders(orders: DataFrame, valid_lines: DataFrame,
+                      mapping: ColumnMapping) -> DataFrame:
     """A user per customer id: first seen at the first order, region from the latest line."""
     latest_region = F.max_by("region", "order_ts")
     users = valid_lines.groupBy("user_id").agg(latest_region.alias("province"))

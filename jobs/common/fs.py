@@ -1,4 +1,4 @@
-"""File-system look-ups through Hadoop's FileSystem, so they work on local disk and object stores."""
+"""File-system look-ups through Hadoop's FileSystem: local disk and object stores alike."""
 
 from __future__ import annotations
 

@@ -28,7 +28,13 @@ from jobs.common.errors import SegmentationError
 from jobs.common.fs import path_exists
 from jobs.common.spark import build_spark
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
-from jobs.ingest.transforms import classify, filter_valid, known_users, quarantine_rows, reconciliation
+from jobs.ingest.transforms import (
+    classify,
+    filter_valid,
+    known_users,
+    quarantine_rows,
+    reconciliation,
+)
 
 log = logging.getLogger("jobs.ingest")
 LINES_SCHEMA = T.StructType([T.StructField("value", T.StringType()),

@@ -11,7 +11,7 @@ Segments (family ``attributes``):
   ``device_<model>``, ``os_<os>``, ``os_version_<os>_<version>``, ``dept_<department>``,
   ``rank_<rank>``: free text through ``segment_name`` (``iPhone 15`` -> ``device_iphone_15``).
 
-No row for a null attribute, nor for one with no [a-z0-9] character (see ``columns.tag``).
+No row for a null attribute, nor for one with no letter or digit (see ``columns.tag``).
 Derived profile column: ``age_band`` (the band name, e.g. ``25_34``; null when age is null
 or in no band).
 """

@@ -117,9 +117,11 @@ MEMBERSHIP_SCHEMA = T.StructType([
 
 
 def segment_name(value: Column) -> Column:
-    """A free-text value as a segment name: lower case, runs of non [a-z0-9] -> '_'."""
+    """A free-text value as a segment name: lower case, runs of anything but letters and
+    digits (any script: "广东" stays "广东") -> '_', no leading or trailing '_'."""
     lowered = F.lower(F.trim(value))
-    return F.regexp_replace(F.regexp_replace(lowered, "[^a-z0-9]+", "_"), "^_+|_+$", "")
+    joined = F.regexp_replace(lowered, "[^\\p{L}\\p{N}]+", "_")
+    return F.regexp_replace(joined, "^_+|_+$", "")
 
 
 def memberships(profile: DataFrame, family: str, segments: Iterable[tuple[str, Column]],

@@ -61,7 +61,7 @@ def first_largest(counts: Sequence[tuple[str, Column]]) -> Column:
 def tag(prefix: str, *values: Column) -> Column:
     """``<prefix>_<value>[_<value>...]``, each value through ``segment_name``.
 
-    Null when any value is null or has no [a-z0-9] character left: no segment
+    Null when any value is null or has no letter or digit left: no segment
     for an unknown attribute, and never a bare ``gender_``.
     """
     names = [segment_name(value.cast("string")) for value in values]

@@ -13,7 +13,12 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.byod import main as byod
-from jobs.byod.transforms import ColumnMapping, orders_from_lines, with_line_reason, with_mapped_line
+from jobs.byod.transforms import (
+    ColumnMapping,
+    orders_from_lines,
+    with_line_reason,
+    with_mapped_line,
+)
 from jobs.common.config import load_config
 from jobs.common.delta import read_table
 from jobs.ingest.schemas import BRONZE_TABLES, QUARANTINE_TABLE

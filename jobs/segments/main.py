@@ -1,0 +1,73 @@
+"""Segments of a date or a range: gold/segment_membership and gold/segment_summary.
+
+    spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/segments/main.py \
+        --run-date 2026-06-30 [--env local] [--families behaviour,rfm]
+
+Reads gold/user_profile of each date; every family module turns it into membership
+rows; the summary counts them. Both tables are replaced per snapshot date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from pyspark import StorageLevel
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.common import cli
+from jobs.common.config import Config, load_config
+from jobs.common.delta import read_table, replace_where
+from jobs.common.errors import SegmentationError
+from jobs.common.spark import build_spark
+from jobs.profile.schemas import USER_PROFILE
+from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
+from jobs.segments.transforms import BUILT_IN, all_memberships, summary
+
+
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
+        families: Sequence[str] = tuple(BUILT_IN)) -> None:
+    root = cfg.lakehouse_root
+    min_size = int(cfg.get("segments.min_segment_size"))
+    day = first
+    while day <= last:
+        profile = read_table(spark, USER_PROFILE, root).filter(F.col("snapshot_date") == day)
+        condition = f"snapshot_date = DATE'{day}'"
+        listed = ", ".join(f"'{f}'" for f in families)
+        replace_where(all_memberships(profile, cfg, tuple(families)), SEGMENT_MEMBERSHIP, root,
+                      f"{condition} AND family IN ({listed})", run_id)
+        membership = read_table(spark, SEGMENT_MEMBERSHIP, root).filter(
+            F.col("snapshot_date") == day).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            replace_where(summary(membership, profile, min_size), SEGMENT_SUMMARY, root,
+                          condition, run_id)
+        finally:
+            membership.unpersist()
+        day += dt.timedelta(days=1)
+
+
+def parse_families(text: str) -> tuple[str, ...]:
+    names = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = sorted(set(names) - set(BUILT_IN))
+    if unknown:
+        raise SegmentationError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} "
+                                f"{', '.join(unknown)}; known: {', '.join(BUILT_IN)}")
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = cli.job_parser("Compute segment membership and summary from the profile.")
+    parser.add_argument("--families", default=",".join(BUILT_IN))
+    args = parser.parse_args(argv)
+    first, last = cli.date_span(args)
+    families = parse_families(args.families)
+    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
+    spark = build_spark(cfg, f"segments {first}..{last}")
+    run(spark, cfg, first, last, args.run_id or cli.default_run_id("segments", first, last),
+        families)
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run_job(main))
