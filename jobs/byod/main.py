@@ -3,7 +3,8 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/byod/main.py \
         --conf-overlay conf/datasets/online_retail.yaml [--path my_orders.csv]
 
-The whole file is one load: bronze/orders and bronze/users of the data set's
+The whole file is one load: bronze/orders, bronze/users and bronze/events (each
+order stands for a visit: a login and a payment event) of the data set's
 lakehouse are replaced by what the file holds (a re-run changes nothing), bad lines
 go to bronze/quarantine with their reason, and the reconciliation is printed:
 lines read = lines loaded + quarantined + exact duplicates dropped.
@@ -26,6 +27,7 @@ from jobs.byod.transforms import (
     ColumnMapping,
     orders_from_lines,
     users_from_orders,
+    visits_from_orders,
     with_absent_columns,
     with_line_reason,
     with_mapped_line,
@@ -84,6 +86,9 @@ def run(spark: SparkSession, cfg: Config, path: str, load_date: dt.date,
             with_absent_columns(BRONZE_TABLES["users"].schema))
         replace_where(users, BRONZE_TABLES["users"], root, EVERYTHING, run_id)
         written = replace_where(orders, BRONZE_TABLES["orders"], root, EVERYTHING, run_id)
+        replace_where(visits_from_orders(orders).transform(
+            with_absent_columns(BRONZE_TABLES["events"].schema)), BRONZE_TABLES["events"], root,
+            EVERYTHING, run_id)
         rejected = classified.filter(F.col("reason").isNotNull()).select(
             F.lit(SOURCE).alias("source"), "raw_record", "reason", F.lit(run_id).alias("run_id"),
             F.lit(load_date).alias("ingest_date"))

@@ -166,3 +166,20 @@ def users_from_orders(orders: DataFrame, valid_lines: DataFrame,
         F.col("registered_at").alias("updated_at"),
         business_date(F.col("registered_at"), mapping.timezone).alias("ingest_date"),
     )
+
+
+def visits_from_orders(orders: DataFrame) -> DataFrame:
+    """An order file has no events: each order stands for a visit — a ``login`` and a
+    ``payment`` event at the order's time — so lifecycle, activity and time-slot
+    segments have something to read. Device and network stay unknown (null).
+    """
+    kinds = F.explode(F.array(F.lit("login"), F.lit("payment"))).alias("event_type")
+    visits = orders.select("order_id", "user_id", "order_ts", "ingest_date", kinds)
+    return visits.select(
+        F.concat_ws(":", "order_id", "event_type").alias("event_id"),
+        "user_id",
+        F.col("order_ts").alias("event_ts"),
+        "event_type",
+        F.lit("none").alias("content_type"),
+        "ingest_date",
+    )

@@ -49,8 +49,9 @@ def slot_of(minute: Column, cfg: Config) -> Column:
 
 
 def network_group(network: Column, cfg: Config) -> Column:
+    """wifi / 5g / 4g, or 'weak' for the configured weak networks; null stays null."""
     weak = cfg.get("segments.scene.weak_networks")
-    return F.when(network.isin(weak) | network.isNull(), F.lit("weak")).otherwise(network)
+    return F.when(network.isin(weak), F.lit("weak")).otherwise(network)
 
 
 def is_weekend(day: Column) -> Column:

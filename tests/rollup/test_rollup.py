@@ -74,10 +74,10 @@ def test_events_and_orders_roll_up_per_landing_and_activity_date(spark, cfg):
     yesterday = D - dt.timedelta(days=1)
     expected = spark.createDataFrame([
         # a on Saturday, landed D: e1 e2 e3 e4 + o1 o2
-        (D, SAT, "a", 4, 610, 1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 1, 0, 1, 1, Decimal("100.50"),
+        (D, SAT, "a", 4, 610, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, Decimal("100.50"),
          Decimal("20.00"), 1, "m2"),
         # a on Saturday, landed a day earlier: e7 only
-        (yesterday, SAT, "a", 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, z, z, 0, "m0"),
+        (yesterday, SAT, "a", 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, z, z, 0, "m0"),
         # b on Monday 20:00 and 21:59: prime evening, weekday evening; the later event wins
         (D, MON, "b", 2, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 2, 0, 2, 0, 0, z, z, 0, "pc2"),
         # c: an order and no event
