@@ -55,8 +55,8 @@ class TableSpec:
         return props
 
 
-def ensure_table(spark: SparkSession, spec: TableSpec, root: str) -> DeltaTable:
-    """Create the table from its declaration if it does not exist yet."""
+def ensure_table(spark: SparkSession, spec: TableSpec, root: str) -> int:
+    """Create the table from its declaration if it does not exist yet; return its version."""
     builder = DeltaTable.createIfNotExists(spark).location(spec.path(root))
     builder = builder.addColumns(spec.schema)
     if spec.partition_by:
@@ -65,7 +65,11 @@ def ensure_table(spark: SparkSession, spec: TableSpec, root: str) -> DeltaTable:
         builder = builder.comment(spec.comment)
     for key, value in spec.table_properties().items():
         builder = builder.property(key, value)
-    return builder.execute()
+    return current_version(builder.execute())
+
+
+def current_version(table: DeltaTable) -> int:
+    return int(table.history(1).select("version").first()["version"])
 
 
 def table_exists(spark: SparkSession, spec: TableSpec, root: str) -> bool:
@@ -82,7 +86,7 @@ def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
 
     ``df`` is projected onto the declared schema (the contract) before the write.
     """
-    ensure_table(spark=df.sparkSession, spec=spec, root=root)
+    before = ensure_table(spark=df.sparkSession, spec=spec, root=root)
     (
         df.select(*spec.columns)
         .write.format("delta")
@@ -91,7 +95,7 @@ def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
         .option("userMetadata", run_id)
         .save(spec.path(root))
     )
-    return last_commit_metrics(df.sparkSession, spec, root)
+    return commit_metrics_since(df.sparkSession, spec, root, before)
 
 
 @contextmanager
@@ -117,7 +121,7 @@ def merge_insert_new(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[s
     target row). ``target_filter`` prunes the target side (e.g. an activity_date range).
     """
     spark = batch.sparkSession
-    ensure_table(spark, spec, root)
+    before = ensure_table(spark, spec, root)
     condition = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     if target_filter:
         condition = f"({target_filter}) AND {condition}"
@@ -128,14 +132,14 @@ def merge_insert_new(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[s
             .whenNotMatchedInsertAll()
             .execute()
         )
-    return last_commit_metrics(spark, spec, root)
+    return commit_metrics_since(spark, spec, root, before)
 
 
 def merge_upsert_newer(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[str, ...],
                        newer: str, run_id: str) -> dict[str, Any]:
     """Insert new keys; replace an existing row only where ``newer`` (over t. and s.) holds."""
     spark = batch.sparkSession
-    ensure_table(spark, spec, root)
+    before = ensure_table(spark, spec, root)
     condition = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     with commit_metadata(spark, run_id):
         (
@@ -145,16 +149,22 @@ def merge_upsert_newer(batch: DataFrame, spec: TableSpec, root: str, keys: tuple
             .whenNotMatchedInsertAll()
             .execute()
         )
-    return last_commit_metrics(spark, spec, root)
+    return commit_metrics_since(spark, spec, root, before)
 
 
-def last_commit_metrics(spark: SparkSession, spec: TableSpec, root: str) -> dict[str, Any]:
-    """operationMetrics and userMetadata of the table's latest commit."""
+def commit_metrics_since(spark: SparkSession, spec: TableSpec, root: str,
+                         version_before: int) -> dict[str, Any]:
+    """operationMetrics and userMetadata of the commit a write made after ``version_before``.
+
+    Delta makes no commit for a write that adds and removes nothing (an empty
+    partition overwritten with nothing): then there is nothing to report, and
+    the metrics are zeros rather than those of an older commit.
+    """
     row = DeltaTable.forPath(spark, spec.path(root)).history(1).select(
         "version", "operation", "operationMetrics", "userMetadata"
     ).first()
-    if row is None:
-        return {}
+    if row is None or row["version"] <= version_before:
+        return {"version": version_before, "operation": None, "numOutputRows": 0}
     metrics = {key: int(value) for key, value in (row["operationMetrics"] or {}).items()
                if str(value).lstrip("-").isdigit()}
     return {"version": row["version"], "operation": row["operation"],

@@ -1,0 +1,1 @@
+"""Spark-native synthetic data: the five landing sources, deterministic by seed."""

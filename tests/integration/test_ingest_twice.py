@@ -1,0 +1,83 @@
+"""Bronze ingestion of a generated data set, twice: exact reconciliation, and no change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import functions as F
+
+from jobs.common.delta import read_table
+from jobs.ingest import main as ingest
+from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
+from tests.integration.conftest import SNAPSHOT
+
+pytestmark = pytest.mark.slow
+
+
+def landed_lines(landing: Path, source: str) -> int:
+    """Lines in the landing files, counted without Spark."""
+    return sum(len(f.read_bytes().splitlines())
+               for f in (landing / source).glob("ingest_date=*/*") if not f.name.startswith(
+                   ("_", ".")))
+
+
+def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, lakehouse):
+    root = lakehouse.lakehouse_root
+    first = dt.date(2020, 1, 1)
+    rows = ingest.run(spark, lakehouse, first, SNAPSHOT, "ingest-test")
+    tables = {s: read_table(spark, BRONZE_TABLES[s], root) for s in SOURCES}
+    quarantine = read_table(spark, QUARANTINE_TABLE, root)
+
+    for source in SOURCES:
+        mine = [r for r in rows if r["source"] == source]
+        read = sum(r["read"] for r in mine)
+        loaded = sum(r["loaded"] for r in mine)
+        rejected = sum(r["quarantined"] for r in mine)
+        duplicates = sum(r["duplicates"] for r in mine)
+        assert read == landed_lines(Path(root) / "landing", source), source
+        assert read == loaded + rejected + duplicates, source
+        assert tables[source].count() == loaded, source
+        assert quarantine.filter(F.col("source") == source).count() == rejected, source
+
+    reasons = {r["reason"] for r in quarantine.select("reason").distinct().collect()}
+    planted = {"malformed_record", "missing_user_id", "unknown_user_id",
+               "bad_timestamp:event_ts", "future_timestamp:event_ts", "unknown_event_type",
+               "negative_amount", "non_numeric_amount"}
+    assert planted <= reasons, planted - reasons
+    assert sum(r["duplicates"] for r in rows) > 0
+
+    before = {s: t.collect() for s, t in tables.items()}  # a few thousand generated rows
+    before_quarantine = quarantine.collect()
+    before_log = read_table(spark, INGEST_LOG_TABLE, root).collect()
+    again = ingest.run(spark, lakehouse, first, SNAPSHOT, "ingest-test")
+
+    assert sorted(again, key=str) == sorted(rows, key=str)
+    for source in SOURCES:
+        table = read_table(spark, BRONZE_TABLES[source], root)
+        assert_df_equality(table, spark.createDataFrame(before[source], table.schema),
+                           ignore_row_order=True)
+    assert_df_equality(read_table(spark, QUARANTINE_TABLE, root),
+                       spark.createDataFrame(before_quarantine, QUARANTINE_TABLE.schema),
+                       ignore_row_order=True)
+    log = read_table(spark, INGEST_LOG_TABLE, root)
+    assert_df_equality(log, spark.createDataFrame(before_log, log.schema), ignore_row_order=True)
+
+
+def test_garbage_landing_file_is_quarantined_line_by_line(spark, lakehouse):
+    root = Path(lakehouse.lakehouse_root)
+    garbage = root / "landing" / "events" / f"ingest_date={SNAPSHOT}" / "part-garbage.json"
+    lines = ["\x00\x01 binary noise", "{not json", "", '{"event_id": "g1"}', "[]", "42"]
+    garbage.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = ingest.run(spark, lakehouse, SNAPSHOT, SNAPSHOT, "garbage", ["users", "events"])
+    events = next(r for r in rows if r["source"] == "events")
+    assert events["read"] == events["loaded"] + events["quarantined"] + events["duplicates"]
+    quarantine = read_table(spark, QUARANTINE_TABLE, str(root)).filter(
+        F.col("raw_record").isin(lines))
+    got = {(r["raw_record"], r["reason"]) for r in quarantine.collect()}
+    assert got == {("\x00\x01 binary noise", "malformed_record"),
+                   ("{not json", "malformed_record"), ("", "malformed_record"),
+                   ('{"event_id": "g1"}', "missing_user_id"), ("[]", "malformed_record"),
+                   ("42", "malformed_record")}
