@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
@@ -59,3 +60,18 @@ def test_missing_or_bad_secret_is_a_clear_error(cfg, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_PSEUDONYM_KEY", "00ff")
     with pytest.raises(SecretError, match="at least 16"):
         load_pseudonym_key(cfg)
+
+
+def test_a_job_without_the_secret_stops_before_reading(tmp_path, monkeypatch, capsys):
+    from jobs.common import cli
+    from jobs.pipeline import main as pipeline
+
+    monkeypatch.delenv("SEG_PSEUDONYM_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .secrets/ here
+    monkeypatch.setenv("LAKEHOUSE_ROOT", str(tmp_path / "no-lakehouse"))
+    conf = str(Path(__file__).resolve().parents[2] / "conf")
+    code = cli.run_job(pipeline.main, ["--run-date", "2026-06-30", "--env", "test",
+                                       "--conf-dir", conf])
+    assert code == 2
+    assert "no pseudonym key" in capsys.readouterr().err
+    assert not (tmp_path / "no-lakehouse").exists()
