@@ -19,7 +19,7 @@ from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
 from jobs.state.schemas import USER_STATE
 from tests.integration.conftest import SNAPSHOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 FIRST = SNAPSHOT - dt.timedelta(days=1)
 HISTORY_START = dt.date(2020, 1, 1)
 COMPARED = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY, USER_STATE, USER_DAILY)

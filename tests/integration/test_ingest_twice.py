@@ -14,7 +14,7 @@ from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
 from tests.integration.conftest import SNAPSHOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def landed_lines(landing: Path, source: str) -> int:
