@@ -93,9 +93,19 @@ def _persona_row(p: Persona, s: Settings) -> tuple:
 
 
 def persona_table(spark: SparkSession, s: Settings) -> DataFrame:
-    """One row per persona: its behaviour parameters (the data of personas.py)."""
-    rows = [_persona_row(p, s) for p in PERSONAS.values()]
-    return spark.createDataFrame(rows, PERSONA_TABLE_SCHEMA)
+    """One row per persona: its behaviour parameters (the data of personas.py), built from
+    literals inside the JVM (no Python rows to ship, nothing that grows with the users)."""
+    def literal(value: object, data_type: T.DataType) -> Column:
+        if isinstance(data_type, T.ArrayType):
+            items = [literal(v, data_type.elementType) for v in value]
+            return F.array(*items).cast(data_type)
+        if isinstance(data_type, T.StructType):
+            return F.struct(*[literal(v, f.dataType).alias(f.name)
+                              for v, f in zip(value, data_type.fields, strict=True)])
+        return F.lit(value).cast(data_type)
+
+    rows = [literal(_persona_row(p, s), PERSONA_TABLE_SCHEMA) for p in PERSONAS.values()]
+    return spark.range(1).select(F.inline(F.array(*rows)))
 
 
 def with_persona(df: DataFrame, s: Settings) -> DataFrame:

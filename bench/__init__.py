@@ -1,0 +1,1 @@
+"""Benchmarks: scale checks run by hand or by `make bench`."""
