@@ -93,7 +93,7 @@ def _all_lines(frames: dict[str, DataFrame]) -> DataFrame:
 
 
 def test_same_seed_same_lines_other_seed_differs(spark: SparkSession, cfg: Config) -> None:
-    small = {"generator.users": 60}
+    small = {"generator.users": 30}
     first = _all_lines(landing_frames(spark, _settings(cfg, **small)))
     second = _all_lines(landing_frames(spark, _settings(cfg, **small)))
     other = _all_lines(landing_frames(spark, _settings(cfg, **small, **{"generator.seed": 7})))
