@@ -66,7 +66,7 @@ def test_free_text_attributes_become_sanitised_names(spark, cfg):
                  "os_version": "17.5", "org_department": "R&D", "org_rank": "Senior Manager"},
         "partial": {"gender": "unknown", "city_tier": 5, "os": "android"},
         "version_without_os": {"os_version": "14", "device_model": "Xiaomi Pad 6"},
-        "no_letters": {"occupation": "—", "province": "广东", "org_rank": "  ",
+        "no_letters": {"occupation": "—", "province": " 广东 ", "org_rank": "  ",
                        "org_department": "", "os": "HarmonyOS", "os_version": "-"},
         "null": {},
     }
@@ -77,6 +77,7 @@ def test_free_text_attributes_become_sanitised_names(spark, cfg):
             ("partial", "gender_unknown"), ("partial", "city_tier_5"),
             ("partial", "os_android"),
             ("version_without_os", "device_xiaomi_pad_6"),
+            ("no_letters", "province_广东"),  # letters of any script name a segment
             ("no_letters", "os_harmonyos")]
     assert_df_equality(held(spark, cfg, cases), expected(spark, want),
                        ignore_row_order=True, ignore_nullable=True)
