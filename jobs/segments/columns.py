@@ -67,3 +67,12 @@ def tag(prefix: str, *values: Column) -> Column:
     names = [segment_name(value.cast("string")) for value in values]
     present = reduce(and_, [name != "" for name in names])
     return F.when(present, F.concat_ws("_", F.lit(prefix), *names))
+
+
+def feature(cfg: Config, key: str, metric: str, suffix: str = "") -> Column:
+    """The profile column of the conf window at ``key`` (``window_feature``) plus ``suffix``."""
+    name = window_feature(cfg, key, metric) + suffix
+    if name not in PROFILE_FEATURES:
+        raise ConfigError(f"conf key '{key}' = {cfg.get(key)!r}: the profile has no feature "
+                          f"'{name}' (see jobs.segments.base.PROFILE_FEATURES)")
+    return F.col(name)

@@ -42,22 +42,14 @@ from pyspark.sql import types as T
 
 from jobs.common.config import Config
 from jobs.common.errors import ConfigError
-from jobs.segments.base import PROFILE_FEATURES, Transform, memberships
-from jobs.segments.columns import exact, holds_share, window_feature
+from jobs.segments.base import Transform, memberships
+from jobs.segments.columns import exact, feature, holds_share
 
 FAMILY = "consumption"
 KEY = "segments.consumption"
 AMOUNT = T.DecimalType(18, 2)
 DERIVED = ("spend_band", "ltv_tier", "ltv_benchmark")
 
-
-def feature(cfg: Config, key: str, metric: str, suffix: str = "") -> Column:
-    """The profile column of the conf window at ``key`` (``window_feature``) plus ``suffix``."""
-    name = window_feature(cfg, key, metric) + suffix
-    if name not in PROFILE_FEATURES:
-        raise ConfigError(f"conf key '{key}' = {cfg.get(key)!r}: the profile has no feature "
-                          f"'{name}' (see jobs.segments.base.PROFILE_FEATURES)")
-    return F.col(name)
 
 
 def number(value: float | int) -> Column:

@@ -30,22 +30,13 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.config import Config
-from jobs.common.errors import ConfigError
-from jobs.segments.base import PROFILE_FEATURES, Transform, memberships
-from jobs.segments.columns import exact, window_feature
+from jobs.segments.base import Transform, memberships
+from jobs.segments.columns import exact, feature
 
 FAMILY = "lifecycle"
 KEY = "segments.lifecycle"
 STAGES = ("new", "churned", "declining", "mature", "growing")
 
-
-def feature(cfg: Config, key: str, metric: str, suffix: str = "") -> Column:
-    """The profile column of the conf window at ``key`` (``window_feature``) plus ``suffix``."""
-    name = window_feature(cfg, key, metric) + suffix
-    if name not in PROFILE_FEATURES:
-        raise ConfigError(f"conf key '{key}' = {cfg.get(key)!r}: the profile has no feature "
-                          f"'{name}' (see jobs.segments.base.PROFILE_FEATURES)")
-    return F.col(name)
 
 
 def number(value: float | int) -> Column:
