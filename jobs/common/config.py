@@ -201,6 +201,19 @@ SCHEMA: dict[str, Check] = {
     "segments.scene.weekday_evening_slot": SLOT,
     "segments.scene.weekend_morning_min_share": SHARE,
     "segments.scene.weekend_morning_slot": SLOT,
+    # custom rules, membership history, effect evaluation, discovery (jobs/rules, evaluate,
+    # discover)
+    "rules.library": TEXT,
+    "evaluation.holdout_share": SHARE,
+    "evaluation.holdout_salt": TEXT,
+    "evaluation.follow_up_days": COUNT,
+    "evaluation.confidence_z": NUMBER,
+    "evaluation.overlap_families": NAMES,
+    "discovery.k": COUNT,
+    "discovery.seed": COUNT,
+    "discovery.max_iter": COUNT,
+    "discovery.top_features": COUNT,
+    "discovery.features": NAMES,
 }
 
 

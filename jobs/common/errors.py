@@ -15,3 +15,7 @@ class SecretError(SegmentationError):
 
 class InputError(SegmentationError):
     """An input the job needs is absent (a landing folder, a file, a table)."""
+
+
+class RuleError(SegmentationError):
+    """A custom rule of the rule library (conf/rules) is malformed, unknown or cyclic."""

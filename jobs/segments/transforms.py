@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.config import Config
+from jobs.rules.transforms import custom_memberships
 from jobs.segments.attributes import attributes_memberships
 from jobs.segments.behaviour import behaviour_memberships
 from jobs.segments.consumption import consumption_memberships
@@ -23,15 +24,29 @@ BUILT_IN = {
     "rfm": rfm_memberships,
     "lifecycle": lifecycle_memberships,
     "scene": scene_memberships,
+    # The rule library (conf/rules, jobs/rules): evaluated last, over the same profile, with
+    # the other families' rows at hand for in_segment('<family>', '<segment>').
+    "custom": custom_memberships,
 }
+CUSTOM = "custom"
 
 
 def all_memberships(profile: DataFrame, cfg: Config,
                     families: tuple[str, ...] = tuple(BUILT_IN)) -> DataFrame:
-    """One row per (user, family, segment) held, built-in families have no rule version."""
-    parts = [profile.transform(BUILT_IN[family](cfg)) for family in families]
-    return reduce(DataFrame.unionByName, parts).select(
-        *SEGMENT_MEMBERSHIP.columns[:-1], F.lit(None).cast("string").alias("rule_version"))
+    """One row per (user, family, segment) held, built-in families have no rule version;
+    custom rows carry their rule's version."""
+    computed = {family: profile.transform(BUILT_IN[family](cfg))
+                for family in families if family != CUSTOM}
+    parts = [rows.select(*SEGMENT_MEMBERSHIP.columns[:-1],
+                         F.lit(None).cast("string").alias("rule_version"))
+             for rows in computed.values()]
+    if CUSTOM in families:
+        def family_rows(family: str) -> DataFrame:
+            if family in computed:
+                return computed[family]
+            return profile.transform(BUILT_IN[family](cfg))
+        parts.append(profile.transform(custom_memberships(cfg, family_rows)))
+    return reduce(DataFrame.unionByName, parts).select(*SEGMENT_MEMBERSHIP.columns)
 
 
 def summary(membership: DataFrame, profile: DataFrame, min_size: int) -> DataFrame:

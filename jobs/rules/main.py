@@ -1,0 +1,73 @@
+"""The rule log of a date or a range: gold/rule_log from the published custom membership.
+
+    spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/rules/main.py \
+        --run-date 2026-06-30 [--env local]
+
+Loads and validates the library (conf ``rules.library``) before reading anything, reads
+the custom family's rows of gold/segment_membership for each date and MERGEs one row per
+(date, rule, definition) into gold/rule_log: a re-run updates its own rows, a changed
+rule adds a row, older rows stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.common import cli
+from jobs.common.config import Config, load_config
+from jobs.common.delta import merge_upsert_newer, read_table, table_exists
+from jobs.common.errors import InputError
+from jobs.common.spark import build_spark
+from jobs.rules.library import CUSTOM, load_library
+from jobs.rules.schemas import RULE_LOG
+from jobs.rules.transforms import library_frame, rule_log_rows, unknown_versions
+from jobs.segments.schemas import SEGMENT_MEMBERSHIP
+
+KEYS = ("snapshot_date", "rule_id", "rule_version")
+CHANGED = ("NOT (t.members <=> s.members AND t.name <=> s.name AND t.owner <=> s.owner "
+           "AND t.description <=> s.description AND t.source <=> s.source)")
+
+
+def record(library: DataFrame, custom: DataFrame, day: dt.date, root: str,
+           run_id: str) -> dict[str, Any]:
+    """MERGE the rule log rows of one date; ``custom``: that date's custom membership."""
+    stale = unknown_versions(library, custom).collect()  # rule-sized
+    if stale:
+        listed = ", ".join(f"{r['rule_id']} {r['rule_version']}" for r in stale)
+        raise InputError(f"gold/segment_membership of {day} holds custom rules the library "
+                         f"no longer defines ({listed}): re-run segments for {day}")
+    return merge_upsert_newer(rule_log_rows(library, custom, day), RULE_LOG, root, KEYS,
+                              CHANGED, run_id)
+
+
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+    root = cfg.lakehouse_root
+    library = library_frame(spark, load_library(spark, cfg))
+    if not table_exists(spark, SEGMENT_MEMBERSHIP, root):
+        raise InputError(f"{SEGMENT_MEMBERSHIP.path(root)} does not exist: run segments first")
+    day = first
+    while day <= last:
+        snapshot = read_table(spark, SEGMENT_MEMBERSHIP, root).filter(
+            F.col("snapshot_date") == day)
+        if not snapshot.limit(1).count():
+            raise InputError(f"gold/segment_membership has no rows for {day}: run segments first")
+        record(library, snapshot.filter(F.col("family") == CUSTOM), day, root, run_id)
+        day += dt.timedelta(days=1)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = cli.job_parser("Record the custom rules behind each date's audiences.").parse_args(argv)
+    first, last = cli.date_span(args)
+    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
+    spark = build_spark(cfg, f"rules {first}..{last}")
+    run(spark, cfg, first, last, args.run_id or cli.default_run_id("rules", first, last))
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run_job(main))
