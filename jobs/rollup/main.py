@@ -5,7 +5,8 @@
 
 Writes the landing dates' increments (replacing any earlier run of the same dates),
 then re-sums user_daily for the activity dates they can touch (the run's dates and
-the max_late_days before them). Both writes are scoped, so a re-run changes nothing.
+the max_late_days before them); the same for the per-category user_category_daily.
+All writes are scoped, so a re-run changes nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from jobs.common import cli
 from jobs.common.config import Config, load_config
 from jobs.common.delta import read_table, replace_where
 from jobs.common.spark import build_spark
-from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
+from jobs.rollup.categories import category_increments, user_category_daily
+from jobs.rollup.schemas import (
+    USER_CATEGORY_DAILY,
+    USER_CATEGORY_DAILY_INCREMENTS,
+    USER_DAILY,
+    USER_DAILY_INCREMENTS,
+)
 from jobs.rollup.transforms import daily_increments, user_daily
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
 
@@ -45,6 +52,13 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     increments = read_table(spark, USER_DAILY_INCREMENTS, root).filter(
         F.col("activity_date").between(start, end))
     replace_where(user_daily(increments), USER_DAILY, root, window, run_id)
+    # The same landed events, per content type and category (the interest family).
+    replace_where(category_increments(events, cfg), USER_CATEGORY_DAILY_INCREMENTS, root,
+                  f"ingest_date >= DATE'{first}' AND ingest_date <= DATE'{last}' AND {window}",
+                  run_id)
+    by_category = read_table(spark, USER_CATEGORY_DAILY_INCREMENTS, root).filter(
+        F.col("activity_date").between(start, end))
+    replace_where(user_category_daily(by_category), USER_CATEGORY_DAILY, root, window, run_id)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -68,3 +68,31 @@ USER_DAILY_INCREMENTS = TableSpec(
     partition_by=("activity_date",),
     comment="What each landing date added to each (activity_date, user): user_daily's parts.",
 )
+
+# Per user x content type x category x day (jobs/rollup/categories.py): what the interest
+# family's windows read. Content views are article_read / video_view / live_view events.
+CATEGORY_METRICS = ("views", "dwell_s", "fast_exits", "subscribes", "favorites")
+_CATEGORY_KEYS = [
+    T.StructField("activity_date", T.DateType(), nullable=False),
+    T.StructField("user_key", T.StringType(), nullable=False),
+    T.StructField("content_type", T.StringType(), nullable=False),
+    T.StructField("content_category", T.StringType(), nullable=False),
+]
+_CATEGORY_VALUES = [T.StructField(c, T.LongType(), nullable=False) for c in CATEGORY_METRICS]
+
+USER_CATEGORY_DAILY = TableSpec(
+    layer="silver", name="user_category_daily",
+    schema=T.StructType([*_CATEGORY_KEYS, *_CATEGORY_VALUES]),
+    partition_by=("activity_date",),
+    comment="Per user, content type, category and day: content views, dwell seconds, fast "
+            "exits (views of at most segments.interest.fast_exit_max_seconds), subscribes "
+            "and favorites.",
+)
+
+USER_CATEGORY_DAILY_INCREMENTS = TableSpec(
+    layer="silver", name="user_category_daily_increments",
+    schema=T.StructType([T.StructField("ingest_date", T.DateType(), nullable=False),
+                         *_CATEGORY_KEYS, *_CATEGORY_VALUES]),
+    partition_by=("activity_date",),
+    comment="What each landing date added to user_category_daily: its parts.",
+)
