@@ -25,10 +25,13 @@ from jobs.common.config import Config, load_config
 from jobs.common.secrets import load_pseudonym_key
 from jobs.common.spark import build_spark
 from jobs.ingest import main as ingest
+from jobs.interest import main as interest
+from jobs.predict import main as predict
 from jobs.profile import main as profile
 from jobs.rollup import main as rollup
 from jobs.segments import main as segments
 from jobs.silver import main as silver
+from jobs.social import main as social
 from jobs.state import main as state
 
 log = logging.getLogger("jobs.pipeline")
@@ -38,6 +41,9 @@ STAGES: dict[str, Stage] = {
     "silver": silver.run,
     "rollup": rollup.run,
     "state": state.run,
+    "social": social.run,          # silver/user_social, gold/group_overlap
+    "interest": interest.run,      # silver/user_interest, gold/interest_topics, models/lda
+    "predict": predict.run,        # silver/user_predicted_value, gold/predicted_value_model
     "profile": profile.run,
     "segments": segments.run,
 }

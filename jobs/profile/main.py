@@ -22,6 +22,7 @@ from jobs.common.config import Config, load_config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import InputError
 from jobs.common.spark import build_spark
+from jobs.profile.features import with_stage_features
 from jobs.profile.schemas import USER_PROFILE
 from jobs.profile.transforms import base_profile
 from jobs.profile.windows import daily_rows_as_of
@@ -32,11 +33,13 @@ from jobs.segments.consumption import with_consumption_columns
 from jobs.segments.lifecycle import with_lifecycle_columns
 from jobs.segments.rfm import with_rfm_columns
 from jobs.segments.scene import with_scene_columns
+from jobs.segments.social import with_social_columns
 from jobs.silver.schemas import SILVER_USERS
 from jobs.state.schemas import USER_STATE
 
 FAMILY_COLUMNS = (with_attributes_columns, with_behaviour_columns, with_scene_columns,
-                  with_consumption_columns, with_rfm_columns, with_lifecycle_columns)
+                  with_consumption_columns, with_rfm_columns, with_lifecycle_columns,
+                  with_social_columns)
 
 
 def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, DataFrame]:
@@ -47,6 +50,7 @@ def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, Da
     state = read_table(spark, USER_STATE, root).filter(F.col("state_date") == snapshot)
     if not state.limit(1).count():
         raise InputError(f"no lifetime state for {snapshot}: run jobs/state for that date first")
+    state = with_stage_features(spark, cfg, snapshot)(state)   # social, interest, predict
     rows = daily_rows_as_of(read_table(spark, USER_DAILY, root),
                             read_table(spark, USER_DAILY_INCREMENTS, root), snapshot,
                             int(cfg.get("ingest.max_late_days")))

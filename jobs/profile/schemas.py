@@ -24,6 +24,10 @@ DERIVED_COLUMNS: dict[str, tuple[T.DataType, str]] = {
     "rfm_m_score": (T.IntegerType(), "1-5 among purchasers, null otherwise"),
     "rfm_group": (T.StringType(), "named RFM group, null for non-purchasers"),
     "lifecycle_stage": (T.StringType(), "new / churned / declining / mature / growing"),
+    "share_rate": (T.DoubleType(), "shares_30d / content_events_30d, nullable"),
+    "influencer": (T.BooleanType(), "share_rate in the snapshot's top 20 %"),
+    "predicted_benchmark": (T.DecimalType(18, 2), "the predicted-value benchmark"),
+    "predicted_tier": (T.StringType(), "predicted-value pyramid tier"),
 }
 
 PROFILE_COLUMNS = {**PROFILE_FEATURES, **DERIVED_COLUMNS}

@@ -15,6 +15,18 @@ ATTRIBUTES = ("registered_date", "birth_year", "gender", "occupation", "province
               "org_department", "org_rank", "consent_marketing")
 STATE = ("last_interaction_date", "last_login_date", "last_paid_date", "lifetime_paid",
          "lifetime_refunded", "device_model", "os", "os_version")
+# Per-user features of the social, interest and predict stages, carried with the state
+# (jobs/profile/features.py joins them on); null when a stage has no row for the user.
+STAGE_FEATURES = ("followers", "mutual_friends", "circle_friends", "tight_circle_id",
+                  "tight_circle_size", "explicit_interests", "implicit_interests",
+                  "excluded_categories", "primary_interest", "secondary_interest", "p_alive",
+                  "predicted_purchases", "predicted_value")
+
+
+def stage_columns(state: DataFrame) -> list:
+    """The stage features of ``state``, typed nulls for any it does not carry."""
+    return [F.col(c) if c in state.columns else F.lit(None).cast(PROFILE_FEATURES[c][0]).alias(c)
+            for c in STAGE_FEATURES]
 
 
 def registered_by(users: DataFrame, snapshot: dt.date) -> DataFrame:
@@ -54,7 +66,7 @@ def base_profile(users: DataFrame, state: DataFrame, rows: DataFrame,
     """One row per registered user with every column of PROFILE_FEATURES."""
     per_user = [window_features(rows, snapshot), quarter_share(rows, snapshot),
                 order_interval_cv(rows, snapshot), login_streak(rows, snapshot),
-                state.select("user_key", *STATE)]
+                state.select("user_key", *STATE, *stage_columns(state))]
     profile = registered_by(users, snapshot)
     for features in per_user:
         profile = profile.join(features, on="user_key", how="left")

@@ -106,6 +106,26 @@ PROFILE_FEATURES: dict[str, tuple[T.DataType, str]] = {
     "rfm_recency_days": (T.IntegerType(), "D - last paid order date in D-364..D, null if none"),
     "rfm_frequency": (T.LongType(), "paid orders in D-364..D"),
     "rfm_monetary": (T.DecimalType(18, 2), "paid amount in D-364..D"),
+    # social stage (silver/user_social of D); 0 / null for a user without any edge
+    "followers": (T.LongType(), "users with an edge to this user"),
+    "mutual_friends": (T.LongType(), "users with edges both ways"),
+    "circle_friends": (T.LongType(), "mutual friends sharing > tight_circle_min_common friends"),
+    "tight_circle_id": (T.StringType(), "smallest user_key of the user's tight circle, nullable"),
+    "tight_circle_size": (T.LongType(), "members of the tight circle (0 when none)"),
+    # interest stage (silver/user_interest of D); null for a user without content events
+    "explicit_interests": (T.ArrayType(T.StringType()), "categories subscribed / favourited"),
+    "implicit_interests": (T.ArrayType(T.StringType()),
+                           "categories dwelt in >= 2x the user's mean dwell per category"),
+    "excluded_categories": (T.ArrayType(T.StringType()),
+                            "categories where fast exits are >= 80 % of the views"),
+    "primary_interest": (T.StringType(), "label of the heaviest LDA topic, nullable"),
+    "secondary_interest": (T.StringType(), "label of the second LDA topic, nullable"),
+    # predict stage (silver/user_predicted_value of D): BG/NBD + Gamma-Gamma
+    "p_alive": (T.DoubleType(), "probability the customer is still active, nullable"),
+    "predicted_purchases": (T.DoubleType(),
+                            "expected purchase days over predict.horizon_days, nullable"),
+    "predicted_value": (T.DecimalType(18, 2),
+                        "expected spend over predict.horizon_days (0 without a purchase)"),
 }
 
 MEMBERSHIP_SCHEMA = T.StructType([

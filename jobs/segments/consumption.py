@@ -30,6 +30,13 @@ Derived columns:
   ltv of the paying users (ltv > 0) of the same snapshot_date, rounded half up to the
   cent — a per-snapshot aggregate joined back, never collected. Null when a snapshot
   has no paying user, and then nobody is high_value.
+- ``predicted_tier``, the predicted-value pyramid beside it, the same tiers over
+  ``predicted_value`` (BG/NBD x Gamma-Gamma over the next predict.horizon_days, from
+  jobs/predict): ``high_value`` (predicted_value > 0 and >= high_value_ltv_multiple x
+  ``predicted_benchmark``), ``paying`` (> 0), ``non_paying`` (0: no purchase yet, or a
+  prediction under a cent); ``predicted_benchmark`` is conf
+  ``predicted_value_benchmark`` or the mean predicted_value of the users with one > 0.
+  Segment ``predicted_high_value``.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ from jobs.segments.columns import exact, feature, holds_share
 FAMILY = "consumption"
 KEY = "segments.consumption"
 AMOUNT = T.DecimalType(18, 2)
-DERIVED = ("spend_band", "ltv_tier", "ltv_benchmark")
+DERIVED = ("spend_band", "ltv_tier", "ltv_benchmark", "predicted_tier", "predicted_benchmark")
 
 
 
@@ -79,29 +86,31 @@ def is_growing(paid: Column, paid_prior: Column, min_ratio: Column) -> Column:
     return (paid_prior > 0) & (paid >= min_ratio * paid_prior)
 
 
-def configured_benchmark(cfg: Config) -> Any:
+def configured_benchmark(cfg: Config, name: str = "ltv_benchmark") -> Any:
     """Conf ``ltv_benchmark``: a non-negative number, or null for the paying users' mean."""
-    value = cfg.get(f"{KEY}.ltv_benchmark", None)
+    value = cfg.get(f"{KEY}.{name}", None)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                               or value < 0):
-        raise ConfigError(f"conf key '{KEY}.ltv_benchmark' = {value!r} is not a non-negative "
+        raise ConfigError(f"conf key '{KEY}.{name}' = {value!r} is not a non-negative "
                           "number or null")
     return value
 
 
-def with_ltv_benchmark(cfg: Config) -> Transform:
-    """Adds ``ltv_benchmark``: the configured figure, else the paying users' mean ltv."""
-    configured = configured_benchmark(cfg)
+def with_ltv_benchmark(cfg: Config, value: str = "ltv", conf_name: str = "ltv_benchmark",
+                       column: str = "ltv_benchmark") -> Transform:
+    """Adds ``ltv_benchmark``: the configured figure, else the paying users' mean ltv
+    (the same for the predicted pyramid: another value column, conf key and name)."""
+    configured = configured_benchmark(cfg, conf_name)
 
     def transform(profile: DataFrame) -> DataFrame:
-        base = profile.drop("ltv_benchmark")
+        base = profile.drop(column)
         if configured is not None:
-            return base.withColumn("ltv_benchmark", number(configured).cast(AMOUNT))
-        means = (base.filter(is_paying(F.col("ltv")))
+            return base.withColumn(column, number(configured).cast(AMOUNT))
+        means = (base.filter(is_paying(F.col(value)))
                  .groupBy("snapshot_date")
-                 .agg(F.avg("ltv").cast(AMOUNT).alias("ltv_benchmark")))
+                 .agg(F.avg(value).cast(AMOUNT).alias(column)))
         return (base.join(F.broadcast(means), on="snapshot_date", how="left")
-                .select(*base.columns, "ltv_benchmark"))
+                .select(*base.columns, column))
 
     return transform
 
@@ -115,12 +124,19 @@ def with_consumption_columns(cfg: Config) -> Transform:
     ltv = F.col("ltv")
     high_value = is_high_value(ltv, multiple, F.col("ltv_benchmark"))
     with_benchmark = with_ltv_benchmark(cfg)
+    predicted = F.col("predicted_value")
+    predicted_high = is_high_value(predicted, multiple, F.col("predicted_benchmark"))
+    with_predicted_benchmark = with_ltv_benchmark(cfg, "predicted_value",
+                                                  "predicted_value_benchmark",
+                                                  "predicted_benchmark")
 
     def transform(profile: DataFrame) -> DataFrame:
-        return (profile.drop("spend_band", "ltv_tier")
+        return (profile.drop("spend_band", "ltv_tier", "predicted_tier")
                 .transform(with_benchmark)
+                .transform(with_predicted_benchmark)
                 .withColumn("spend_band", spend_band(paid, high_min, mid_min))
-                .withColumn("ltv_tier", ltv_tier(ltv, high_value)))
+                .withColumn("ltv_tier", ltv_tier(ltv, high_value))
+                .withColumn("predicted_tier", ltv_tier(predicted, predicted_high)))
 
     return transform
 
@@ -142,6 +158,7 @@ def consumption_conditions(cfg: Config) -> list[tuple[str, Column]]:
         ("spend_mid", band == "mid"),
         ("spend_low", band == "low"),
         ("high_value", F.col("ltv_tier") == "high_value"),
+        ("predicted_high_value", F.col("predicted_tier") == "high_value"),
         ("growth_spender", is_growing(growth_paid, growth_prior, conf("growth_min_ratio"))),
         ("price_sensitive",
          (coupon_window_orders >= conf("price_sensitive_min_orders"))

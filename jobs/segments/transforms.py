@@ -12,10 +12,12 @@ from jobs.rules.transforms import custom_memberships
 from jobs.segments.attributes import attributes_memberships
 from jobs.segments.behaviour import behaviour_memberships
 from jobs.segments.consumption import consumption_memberships
+from jobs.segments.interest import interest_memberships
 from jobs.segments.lifecycle import lifecycle_memberships
 from jobs.segments.rfm import rfm_memberships
 from jobs.segments.scene import scene_memberships
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP
+from jobs.segments.social import social_memberships
 
 BUILT_IN = {
     "behaviour": behaviour_memberships,
@@ -24,6 +26,8 @@ BUILT_IN = {
     "rfm": rfm_memberships,
     "lifecycle": lifecycle_memberships,
     "scene": scene_memberships,
+    "social": social_memberships,
+    "interest": interest_memberships,
     # The rule library (conf/rules, jobs/rules): evaluated last, over the same profile, with
     # the other families' rows at hand for in_segment('<family>', '<segment>').
     "custom": custom_memberships,

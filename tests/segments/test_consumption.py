@@ -15,13 +15,15 @@ from jobs.segments.consumption import consumption_memberships, with_consumption_
 
 D = dt.date(2026, 6, 30)
 FEATURES = ("paid_30d", "ltv", "paid_90d", "paid_90d_prior", "coupon_orders_365d",
-            "paid_orders_365d", "order_interval_cv_365d", "max_quarter_share_365d")
+            "paid_orders_365d", "order_interval_cv_365d", "max_quarter_share_365d",
+            "predicted_value")
 PROFILE = T.StructType([T.StructField(c, PROFILE_FEATURES[c][0])
                         for c in ("snapshot_date", "user_key", *FEATURES)])
 # A user who holds no consumption segment: each case overrides what it tests.
 NEUTRAL = {"paid_30d": Decimal("0.00"), "ltv": Decimal("0.00"), "paid_90d": Decimal("0.00"),
            "paid_90d_prior": Decimal("0.00"), "coupon_orders_365d": 0, "paid_orders_365d": 0,
-           "order_interval_cv_365d": None, "max_quarter_share_365d": None}
+           "order_interval_cv_365d": None, "max_quarter_share_365d": None,
+           "predicted_value": None}
 ALL_NULL = None
 # A benchmark no test user reaches, for the tests that are not about high_value.
 UNREACHABLE = {"segments.consumption.ltv_benchmark": 10_000_000}
