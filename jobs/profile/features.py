@@ -24,23 +24,23 @@ from jobs.social.schemas import USER_SOCIAL
 
 log = logging.getLogger("jobs.profile")
 
-# table -> {profile column: the table's column}
-SOURCES: dict[TableSpec, dict[str, str]] = {
-    USER_SOCIAL: {c: c for c in ("followers", "mutual_friends", "circle_friends",
-                                 "tight_circle_id", "tight_circle_size")},
-    USER_INTEREST: {c: c for c in ("explicit_interests", "implicit_interests",
-                                   "excluded_categories", "primary_interest",
-                                   "secondary_interest")},
-    USER_PREDICTED_VALUE: {"p_alive": "p_alive", "predicted_purchases": "expected_purchases",
-                           "predicted_value": "predicted_value"},
-}
+# (table, {profile column: the table's column}); a TableSpec holds a dict, so no dict key
+SOURCES: tuple[tuple[TableSpec, dict[str, str]], ...] = (
+    (USER_SOCIAL, {c: c for c in ("followers", "mutual_friends", "circle_friends",
+                                  "tight_circle_id", "tight_circle_size")}),
+    (USER_INTEREST, {c: c for c in ("explicit_interests", "implicit_interests",
+                                    "excluded_categories", "primary_interest",
+                                    "secondary_interest")}),
+    (USER_PREDICTED_VALUE, {"p_alive": "p_alive", "predicted_purchases": "expected_purchases",
+                            "predicted_value": "predicted_value"}),
+)
 
 
 def with_stage_features(spark: SparkSession, cfg: Config, snapshot: dt.date) -> Transform:
     """state of D -> state full-joined with every stage's columns of D (one row per user)."""
     root = cfg.lakehouse_root
     parts: list[DataFrame] = []
-    for spec, columns in SOURCES.items():
+    for spec, columns in SOURCES:
         if not table_exists(spark, spec, root):
             log.warning("profile %s: %s does not exist; its columns are null", snapshot,
                         spec.path(root))
