@@ -98,6 +98,7 @@ DATE: Check = (_is_date, "a date YYYY-MM-DD")
 NAMES: Check = (_is_str_list, "a non-empty list of strings")
 SLOT: Check = (_is_slot, "[start, end) minutes after midnight")
 TEXT: Check = (_is_nonempty_str, "a non-empty string")
+FLAG: Check = (lambda value: isinstance(value, bool), "true or false")
 
 # Every key a job relies on, with what it must hold.
 SCHEMA: dict[str, Check] = {
@@ -130,6 +131,10 @@ SCHEMA: dict[str, Check] = {
     "generator.circle_size": COUNT,
     "generator.hubs_share": SHARE,
     "segments.min_segment_size": COUNT,
+    "quality.suites_dir": TEXT,
+    "quality.drift.max_share": NUMBER,
+    "quality.drift.min_members": COUNT,
+    "quality.drift.blocking": FLAG,
     "segments.behaviour.window_days": COUNT,
     "segments.behaviour.silent_min_registered_days": COUNT,
     "segments.behaviour.deep_user_hours_per_day": NUMBER,
