@@ -30,9 +30,10 @@ from jobs.common.spark import build_spark
 from jobs.generate import main as generate
 from jobs.ingest.schemas import BRONZE_TABLES, SOURCES
 from jobs.pipeline import main as pipeline
+from jobs.quality.schemas import VALIDATION_RESULTS
 from jobs.segments.schemas import SEGMENT_SUMMARY
 
-HISTORY = ("ingest", "silver", "rollup")
+HISTORY = ("ingest", "quality", "silver", "rollup")
 
 
 def earliest_landing_date(spark: SparkSession, root: str, fallback: dt.date) -> dt.date:
@@ -55,6 +56,23 @@ def print_summary(spark: SparkSession, root: str, day: dt.date) -> None:
         cells = [f"{r['segment']} {r['members']:,}{'*' if r['under_min_size'] else ''}"
                  for r in rows if r["family"] == family]
         print(f"  {family:<12} " + ", ".join(cells))
+
+
+def print_quality(spark: SparkSession, root: str, day: dt.date) -> None:
+    """What the gates said about D: expectations passed and failed per table (a few rows)."""
+    results = read_table(spark, VALIDATION_RESULTS, root).filter(F.col("run_date") == day)
+    def failed(severity: str) -> F.Column:
+        return F.sum((~F.col("success") & (F.col("severity") == severity)).cast("int"))
+
+    rows = (results.groupBy("table_name").agg(
+        F.count(F.lit(1)).alias("checked"), F.sum(F.col("success").cast("int")).alias("passed"),
+        failed("critical").alias("critical"), failed("warning").alias("warning"))
+        .orderBy("table_name").collect())
+    print(f"\nquality gates for {day} (expectations passed / checked; failed critical, warning):")
+    for r in rows:
+        print(f"  {r['table_name']:<28} {r['passed']:>3} / {r['checked']:<3} "
+              f"critical {r['critical']}, warning {r['warning']}")
+    print(f"Data Docs: {root}/quality/gx/uncommitted/data_docs/local_site/index.html")
 
 
 class Steps:
@@ -119,8 +137,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     root = cfg.lakehouse_root
     print_summary(spark, root, day)
+    print_quality(spark, root, day)
     print(f"\nlakehouse: {root}")
-    for layer in ("landing", "bronze", "silver", "gold"):
+    for layer in ("landing", "bronze", "silver", "staging", "gold", "quality"):
         print(f"  {layer:<8} {root}/{layer}")
     print(f"demo finished in {time.perf_counter() - steps.started:.1f} s")
 

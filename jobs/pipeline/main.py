@@ -4,10 +4,12 @@
         --run-date 2026-06-30                                  # T+1 run for D
     ... jobs/pipeline/main.py --start-date 2026-06-01 --end-date 2026-06-30   # backfill
 
-Stages, in order: ingest -> silver -> rollup -> state -> profile -> segments. In a
-backfill the first three process the whole range at once (one pass over its events);
-state, profile and segments step through the dates. Every write is scoped to its
-dates, so re-running any date or range changes nothing.
+Stages, in order: ingest -> quality (bronze suites) -> silver -> rollup -> state ->
+profile -> segments (both into staging/) -> audit (silver and staged gold suites, drift)
+-> publish (the audited staging versions become gold). In a backfill ingest, silver and
+rollup process the whole range at once (one pass over its events); the later stages
+step through the dates. Every write is scoped to its dates, so re-running any date or
+range changes nothing; a failed gate stops the run with exit code 2 before gold moves.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from pyspark.sql import SparkSession
 
+from jobs.audit import main as audit
 from jobs.common import cli
 from jobs.common.config import Config, load_config
 from jobs.common.secrets import load_pseudonym_key
@@ -28,6 +31,8 @@ from jobs.ingest import main as ingest
 from jobs.interest import main as interest
 from jobs.predict import main as predict
 from jobs.profile import main as profile
+from jobs.publish import main as publish
+from jobs.quality import main as quality
 from jobs.rollup import main as rollup
 from jobs.segments import main as segments
 from jobs.silver import main as silver
@@ -38,6 +43,7 @@ log = logging.getLogger("jobs.pipeline")
 Stage = Callable[[SparkSession, Config, dt.date, dt.date, str], object]
 STAGES: dict[str, Stage] = {
     "ingest": ingest.run,
+    "quality": quality.run,
     "silver": silver.run,
     "rollup": rollup.run,
     "state": state.run,
@@ -46,6 +52,8 @@ STAGES: dict[str, Stage] = {
     "predict": predict.run,        # silver/user_predicted_value, gold/predicted_value_model
     "profile": profile.run,
     "segments": segments.run,
+    "audit": audit.run,
+    "publish": publish.run,
 }
 
 

@@ -1,4 +1,5 @@
-"""User profile snapshots for a date or a range: gold/user_profile, one partition per date.
+"""User profile snapshots for a date or a range: staging/user_profile, one partition per date
+(published to gold/user_profile by jobs/publish once jobs/audit passed it).
 
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/profile/main.py \
         --run-date 2026-06-30 [--env local]
@@ -19,7 +20,7 @@ from pyspark.sql import functions as F
 
 from jobs.common import cli
 from jobs.common.config import Config, load_config
-from jobs.common.delta import read_table, replace_where, table_exists
+from jobs.common.delta import read_table, replace_where, staged, table_exists
 from jobs.common.errors import InputError
 from jobs.common.spark import build_spark
 from jobs.profile.features import with_stage_features
@@ -73,8 +74,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         base = base_profile(inputs["users"], inputs["state"], inputs["rows"], day).persist(
             StorageLevel.MEMORY_AND_DISK)
         try:
-            replace_where(with_family_columns(base, cfg), USER_PROFILE, cfg.lakehouse_root,
-                          f"snapshot_date = DATE'{day}'", run_id)
+            replace_where(with_family_columns(base, cfg), staged(USER_PROFILE),
+                          cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)
         finally:
             base.unpersist()
         day += dt.timedelta(days=1)

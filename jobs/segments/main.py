@@ -1,9 +1,10 @@
-"""Segments of a date or a range: gold/segment_membership and gold/segment_summary.
+"""Segments of a date or a range: staging/segment_membership and staging/segment_summary
+(published to gold/ by jobs/publish once jobs/audit passed them).
 
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/segments/main.py \
         --run-date 2026-06-30 [--env local] [--families behaviour,rfm]
 
-Reads gold/user_profile of each date; every family module turns it into membership
+Reads staging/user_profile of each date; every family module turns it into membership
 rows; the summary counts them. Both tables are replaced per snapshot date.
 """
 
@@ -19,7 +20,7 @@ from pyspark.sql import functions as F
 
 from jobs.common import cli
 from jobs.common.config import Config, load_config
-from jobs.common.delta import read_table, replace_where
+from jobs.common.delta import read_table, replace_where, staged
 from jobs.common.errors import SegmentationError
 from jobs.common.spark import build_spark
 from jobs.profile.schemas import USER_PROFILE
@@ -33,15 +34,17 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     min_size = int(cfg.get("segments.min_segment_size"))
     day = first
     while day <= last:
-        profile = read_table(spark, USER_PROFILE, root).filter(F.col("snapshot_date") == day)
+        profile = read_table(spark, staged(USER_PROFILE), root).filter(
+            F.col("snapshot_date") == day)
         condition = f"snapshot_date = DATE'{day}'"
         listed = ", ".join(f"'{f}'" for f in families)
-        replace_where(all_memberships(profile, cfg, tuple(families)), SEGMENT_MEMBERSHIP, root,
+        replace_where(all_memberships(profile, cfg, tuple(families)),
+                      staged(SEGMENT_MEMBERSHIP), root,
                       f"{condition} AND family IN ({listed})", run_id)
-        membership = read_table(spark, SEGMENT_MEMBERSHIP, root).filter(
+        membership = read_table(spark, staged(SEGMENT_MEMBERSHIP), root).filter(
             F.col("snapshot_date") == day).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            replace_where(summary(membership, profile, min_size), SEGMENT_SUMMARY, root,
+            replace_where(summary(membership, profile, min_size), staged(SEGMENT_SUMMARY), root,
                           condition, run_id)
         finally:
             membership.unpersist()

@@ -1,0 +1,134 @@
+"""Audit of a run before publication: silver suites, the staged gold suites, segment drift.
+
+    spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/audit/main.py \
+        --run-date 2026-06-30 [--env local] [--fail-on-drift]
+
+Write-audit-publish: profile and segments wrote snapshot D to staging/; this job
+validates those rows at the staging version they have now and records the verdict per
+gold table in quality/audit_log. jobs/publish publishes exactly the audited versions
+and nothing that failed. A failed critical expectation (or drift, when blocking) exits
+2 and names the expectation and what was observed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.audit.drift import segment_drift
+from jobs.common import cli
+from jobs.common.config import Config, load_config
+from jobs.common.delta import read_table, replace_where, staged, table_exists, table_version
+from jobs.common.spark import build_spark
+from jobs.quality.gate import Gate, Outcome, QualityGateError
+from jobs.quality.schemas import AUDIT_LOG
+from jobs.quality.targets import GOLD_TABLES, gold_targets, silver_targets
+from jobs.rollup.main import touched_dates
+from jobs.segments.schemas import SEGMENT_SUMMARY
+
+
+def previous_summary(spark: SparkSession, cfg: Config, day: dt.date) -> DataFrame | None:
+    """The published summary of the latest snapshot before ``day``, if any."""
+    root = cfg.lakehouse_root
+    if not table_exists(spark, SEGMENT_SUMMARY, root):
+        return None
+    published = read_table(spark, SEGMENT_SUMMARY, root).filter(F.col("snapshot_date") < day)
+    latest = published.agg(F.max("snapshot_date")).first()[0]
+    return None if latest is None else published.filter(F.col("snapshot_date") == latest)
+
+
+def drift_lines(spark: SparkSession, cfg: Config, day: dt.date, summary: DataFrame) -> list[str]:
+    """One line per drifted segment (a segment-sized list, never user-sized)."""
+    previous = previous_summary(spark, cfg, day)
+    if previous is None:
+        return []
+    drifted = segment_drift(summary, previous, float(cfg.get("quality.drift.max_share")),
+                            int(cfg.get("quality.drift.min_members")))
+    return [f"drift {r['family']}/{r['segment']}: {r['previous_members']} -> {r['members']}"
+            + (f" ({r['change']:+.0%})" if r["change"] is not None else " (new or gone)")
+            for r in drifted.orderBy("family", "segment").collect()]
+
+
+def verdict_rows(day: dt.date, versions: dict[str, int], outcomes: list[Outcome],
+                 upstream: list[str], drift: list[str], drift_blocks: bool,
+                 run_id: str) -> list[tuple]:
+    """An audit_log row per gold table: passed only when it, silver and drift all pass."""
+    rows = []
+    for spec, outcome in zip(GOLD_TABLES, outcomes, strict=True):
+        failures = [c.describe() for c in outcome.failed("critical")] + upstream
+        warnings = [c.describe() for c in outcome.failed("warning")]
+        (failures if drift_blocks else warnings).extend(drift)
+        rows.append((day, spec.name, versions[spec.name], not failures,
+                     "\n".join(failures) or None, "\n".join(warnings) or None, run_id))
+    return rows
+
+
+def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, last: dt.date,
+                 run_id: str) -> list[Outcome]:
+    """The silver suites over what the run landed and the dates its rollup touched."""
+    targets = silver_targets(spark, cfg, first, last, touched_dates(cfg, first, last))
+    outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
+                for t in targets]
+    gate.record(outcomes, run_id)
+    for outcome in outcomes:
+        print(outcome.report(), flush=True)
+    return outcomes
+
+
+def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
+                   upstream: list[str], run_id: str) -> list[tuple]:
+    """The staged gold suites and drift of one snapshot; the verdicts go to quality/audit_log."""
+    root = cfg.lakehouse_root
+    drift_blocks = bool(cfg.get("quality.drift.blocking"))
+    versions = {s.name: table_version(spark, staged(s), root) for s in GOLD_TABLES}
+    targets = gold_targets(spark, cfg, day, versions)
+    outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
+                for t in targets]
+    gate.record(outcomes, run_id)
+    drift = drift_lines(spark, cfg, day, targets[-1].frame)
+    rows = verdict_rows(day, versions, outcomes, upstream, drift, drift_blocks, run_id)
+    replace_where(spark.createDataFrame(rows, AUDIT_LOG.schema), AUDIT_LOG, root,
+                  f"snapshot_date = DATE'{day}'", run_id)
+    for outcome in outcomes:
+        print(outcome.report(), flush=True)
+    for line in drift:
+        print(f"  [{'critical' if drift_blocks else 'warning'}] {line}", flush=True)
+    return rows
+
+
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+    gate = Gate(spark, cfg)
+    silver = audit_silver(spark, cfg, gate, first, last, run_id)
+    upstream = [f"{o.table}: {c.describe()}" for o in silver for c in o.failed("critical")]
+    problems: list[str] = []
+    day = first
+    while day <= last:
+        rows = audit_snapshot(spark, cfg, gate, day, upstream, run_id)
+        problems += [f"  {day} {row[1]}: {line}" for row in rows if not row[3]
+                     for line in row[4].splitlines()]
+        day += dt.timedelta(days=1)
+    print(f"Data Docs: {gate.docs_index}", flush=True)
+    if problems:
+        raise QualityGateError(f"audit {first}..{last} failed; nothing of it will be "
+                               "published:\n" + "\n".join(dict.fromkeys(problems)))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = cli.job_parser("Audit the staged gold tables of a date or a range.")
+    parser.add_argument("--fail-on-drift", action="store_true",
+                        help="segment drift blocks publication (default: quality.drift.blocking)")
+    args = parser.parse_args(argv)
+    first, last = cli.date_span(args)
+    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
+    if args.fail_on_drift:
+        cfg = cfg.with_overrides({"quality.drift.blocking": True})
+    spark = build_spark(cfg, f"audit {first}..{last}")
+    run(spark, cfg, first, last, args.run_id or cli.default_run_id("audit", first, last))
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run_job(main))
