@@ -2,7 +2,7 @@
 
 A rule file holds ``rules:``, a list of
 
-    - id: beauty_test_group          # the segment name: lower case, letters, digits, _
+    - id: beauty_test_group          # the segment name: lower-case words joined by '_'
       name: Beauty product test group
       owner: growth-team
       description: Tier-1 city women aged 25-35 (the article's beauty test group).
@@ -49,7 +49,9 @@ from jobs.segments.base import FAMILIES
 
 CUSTOM = "custom"
 FIELDS = ("id", "name", "owner", "description", "version", "expression")
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Words of lower-case letters and digits joined by single '_': what the segment catalogue
+# (jobs/segments/catalogue.py) accepts for a custom segment name.
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 REFERENCE = re.compile(r"in_segment\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)", re.IGNORECASE)
 SEGMENTS_COLUMN = "_segments"  # array<string> of '<family>.<segment>' held (referenced only)
 
@@ -115,8 +117,8 @@ def _parse_rule(entry: Any, source: str, position: int) -> Rule:
     rule_id = entry.get("id")
     label = f"{source}: rule {rule_id!r}" if rule_id else f"{source}: rule #{position}"
     if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
-        raise RuleError(f"{label}: 'id' must be lower case letters, digits and _, "
-                        "starting with a letter")
+        raise RuleError(f"{label}: 'id' must be words of lower-case letters and digits "
+                        "joined by single '_', starting with a letter")
     missing = [f for f in FIELDS if f not in entry]
     unknown = sorted(set(entry) - set(FIELDS))
     if missing or unknown:

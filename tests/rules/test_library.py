@@ -87,3 +87,9 @@ def test_layout_errors_name_the_file_and_rule(spark, tmp_path):
 def test_references_are_rewritten_to_columns():
     assert rewritten("in_segment('custom', 'a') and IN_SEGMENT( 'rfm' , 'lost' )") == (
         "`_rule_a` and coalesce(array_contains(`_segments`, 'rfm.lost'), false)")
+
+
+@pytest.mark.parametrize("rule_id", ["Upper", "trailing_", "two__underscores", "9lives", ""])
+def test_an_id_must_be_a_segment_name(spark, tmp_path, rule_id):
+    with pytest.raises(RuleError, match="'id' must be words of lower-case letters"):
+        load_rules(spark, write_rules(tmp_path, rule(rule_id, "age > 1")))
