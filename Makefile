@@ -5,6 +5,8 @@ VENV       := .venv
 PY         := $(VENV)/bin/python
 JARS_DIR   := jars
 ENV        ?= local
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_PORT ?= 8080
 SUBMIT      = $(VENV)/bin/spark-submit --master local[2] --driver-memory 6g \
               --jars $$(ls $(CURDIR)/$(JARS_DIR)/*.jar | paste -sd, -) --py-files dist/jobs.zip
 
@@ -12,13 +14,14 @@ export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: setup browser demo demo-retail test lint bench package clean help
+.PHONY: setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
 
 help:
 	@echo "make demo         set up, generate the synthetic data set, run the pipeline"
 	@echo "make demo-retail  the same on the real Online Retail orders (bring your own data)"
 	@echo "make test         set up and run the whole test suite"
 	@echo "make bench        run the benchmark harness"
+	@echo "make airflow      start a local Airflow on dags/ and print its URL and login"
 	@echo "make clean        remove the lakehouse, build outputs and caches (keeps .venv, jars)"
 
 setup: $(VENV)/.installed $(JARS_DIR)/.fetched
@@ -51,7 +54,7 @@ demo: setup package
 demo-retail: setup package
 	$(SUBMIT) jobs/demo/main.py --env $(ENV) --conf-overlay conf/datasets/online_retail.yaml
 
-test: setup browser
+test: setup browser airflow-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Headless Chromium renders the Data Docs in a test. Debian's package, installed when
@@ -63,10 +66,32 @@ browser:
 	  || echo "chromium not installed: the Data Docs browser test will be skipped"; }
 
 lint: setup
-	$(VENV)/bin/ruff check jobs tests bench
+	$(VENV)/bin/ruff check jobs tests bench dags
 
 bench: setup package
 	$(PY) -m bench.generator_scale
+
+# Airflow lives in its own virtualenv: the apache-spark provider pulls pyspark-client,
+# which installs a `pyspark` package of its own. The pins are pyproject's `airflow` extra.
+airflow-setup: $(AIRFLOW_VENV)/.installed
+
+$(AIRFLOW_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYTHON) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))\
+	  ['project']['optional-dependencies']['airflow']))" > $(AIRFLOW_VENV)/requirements.txt
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -r $(AIRFLOW_VENV)/requirements.txt
+	touch $@
+
+# Airflow standalone (API server + UI, scheduler, DAG processor, triggerer; SQLite in
+# .airflow/) on dags/, bound to 127.0.0.1. infra/airflow/local-env holds its settings.
+AIRFLOW_PASSWORDS := .airflow/simple_auth_manager_passwords.json.generated
+airflow: setup package airflow-setup
+	@mkdir -p .airflow
+	@test -f $(AIRFLOW_PASSWORDS) || echo '{"admin": "admin"}' > $(AIRFLOW_PASSWORDS)
+	@echo "Airflow: http://127.0.0.1:$(AIRFLOW_PORT)  login: admin / $$($(PYTHON) -c \
+	  "import json; print(json.load(open('$(AIRFLOW_PASSWORDS)'))['admin'])")  (Ctrl-C stops it)"
+	AIRFLOW_PORT=$(AIRFLOW_PORT) infra/airflow/local-env airflow standalone
 
 clean:
 	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results
