@@ -1,0 +1,166 @@
+"""What the segmentation DAGs need to know, in plain Python: no Airflow, Spark or I/O.
+
+The DAG files import this at parse time, so it reads only environment variables and does
+path arithmetic. The tests import it from the project's Spark virtualenv and check it
+against ``jobs/`` and ``conf/`` (stage list, segment families, business time zone), so a
+stage appended to the pipeline cannot be silently missing from the DAG.
+
+Deployment settings (environment of the Airflow scheduler, DAG processor and workers):
+
+| variable | default | meaning |
+|---|---|---|
+| ``SEG_HOME`` | the folder above ``dags/`` | the repository: jobs/, conf/, dist/jobs.zip |
+| ``SEG_JARS_DIR`` | ``$SEG_HOME/jars`` | the Delta jars shipped with ``--jars`` |
+| ``SEG_ENV`` | ``local`` | the jobs' ``--env`` (``local``, ``test``, ``cluster``) |
+| ``SEG_DRIVER_MEMORY`` | ``4g`` | ``spark-submit --driver-memory`` |
+| ``LAKEHOUSE_ROOT`` | ``$SEG_HOME/lakehouse`` | where the jobs write; the Assets' URIs |
+| ``SEG_BUSINESS_TIMEZONE`` | ``Asia/Shanghai`` | must equal ``business.timezone`` of the conf |
+
+The Spark master is not here: it is the ``spark_default`` Airflow connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DAGS_DIR = os.path.dirname(os.path.abspath(__file__))
+SEG_HOME = os.path.abspath(os.environ.get("SEG_HOME") or os.path.join(DAGS_DIR, os.pardir))
+JARS_DIR = os.environ.get("SEG_JARS_DIR") or os.path.join(SEG_HOME, "jars")
+CONF_DIR = os.path.join(SEG_HOME, "conf")
+PY_FILES = os.path.join(SEG_HOME, "dist", "jobs.zip")
+SEG_ENV = os.environ.get("SEG_ENV", "local")
+DRIVER_MEMORY = os.environ.get("SEG_DRIVER_MEMORY", "4g")
+LAKEHOUSE_ROOT = os.environ.get("LAKEHOUSE_ROOT") or os.path.join(SEG_HOME, "lakehouse")
+BUSINESS_TIMEZONE = os.environ.get("SEG_BUSINESS_TIMEZONE", "Asia/Shanghai")
+
+# The day D ends at midnight in the business time zone; its run starts then (T+1).
+SCHEDULE_CRON = "0 0 * * *"
+SPARK_CONN_ID = "spark_default"
+
+# (stage, execution timeout in minutes, what the task does) in pipeline order: the same
+# order as jobs/pipeline/main.py STAGES (a test compares them).
+STAGES: tuple[tuple[str, int, str], ...] = (
+    ("ingest", 120, "Lands `landing/<source>/ingest_date=D/` in `bronze/<source>`; rejects "
+                    "go to `bronze/quarantine` with their reason; reconciles read = loaded + "
+                    "quarantined + duplicates in `bronze/ingest_log`."),
+    ("quality", 60, "Great Expectations bronze suites on the partitions landed on D; a "
+                    "critical failure stops the run here, before anything is anonymised."),
+    ("silver", 120, "Anonymises bronze into silver: `user_key` = HMAC-SHA256 of `user_id` "
+                    "(the key comes from `SEG_PSEUDONYM_KEY` or the key file of the worker, "
+                    "never from Airflow); insert-only MERGE of the deduplicated facts."),
+    ("rollup", 90, "Per-user per-day rollup `silver/user_daily` and what D added to each "
+                   "day (`silver/user_daily_increments`, for late events)."),
+    ("state", 60, "Lifetime state of D = state of D-1 plus what landed on D: needs the "
+                  "previous date's run, hence depends_on_past."),
+    ("social", 60, "Social graph features per user and `gold/group_overlap`."),
+    ("interest", 90, "Interest categories per user and the versioned LDA topics."),
+    ("predict", 60, "BG/NBD + Gamma-Gamma fit and each customer's predicted value."),
+    ("profile", 90, "The wide profile snapshot of D into `staging/user_profile`."),
+    ("segments", 60, "Segment membership and summary of D into `staging/` for the "
+                     "families chosen in the run's Params."),
+    ("audit", 60, "Silver and staged-gold suites plus segment drift against the previous "
+                  "published snapshot; a failure stops the run and gold stays as it was."),
+    ("publish", 30, "Copies exactly the audited staging versions of D into `gold/` (one "
+                    "replaceWhere commit per table); emits the gold Assets."),
+    ("rules", 30, "`gold/rule_log`: the custom rules behind the published custom "
+                  "audiences of D (MERGE, a re-run updates its own rows)."),
+    ("evaluate", 60, "`gold/segment_history`, `segment_events`, `segment_overlap` and "
+                     "`segment_effect` over the published gold: builds on the history up "
+                     "to D-1, hence depends_on_past."),
+    ("discover", 60, "k-means clusters of the published profile of D: "
+                     "`gold/discovered_clusters`, `gold/cluster_membership`."),
+)
+STAGE_NAMES = tuple(name for name, _, _ in STAGES)
+# Stages whose result for D builds on earlier days (lifetime state; drift against the last
+# published snapshot; segment history): a day runs them only after the previous run did.
+DATE_ORDERED = frozenset({"state", "audit", "publish", "evaluate"})
+
+# The segment families, as jobs/segments/transforms.py BUILT_IN names them (tested).
+FAMILIES = ("behaviour", "attributes", "social", "consumption", "rfm", "interest",
+            "lifecycle", "scene", "custom")
+GOLD_TABLES = ("user_profile", "segment_membership", "segment_summary")
+
+
+def application(stage: str) -> str:
+    return os.path.join(SEG_HOME, "jobs", stage, "main.py")
+
+
+def delta_jars(jars_dir: str = JARS_DIR) -> str:
+    """``--jars``: listed when a task renders its arguments, never at parse time."""
+    return ",".join(sorted(os.path.join(jars_dir, name) for name in os.listdir(jars_dir)
+                           if name.endswith(".jar")))
+
+
+def asset_name(table: str) -> str:
+    """The name other DAGs subscribe to: ``Asset.ref(name="segmentation.gold.<table>")``."""
+    return f"segmentation.gold.{table}"
+
+
+def asset_uri(table: str) -> str:
+    root = LAKEHOUSE_ROOT.rstrip("/")
+    return f"{root}/gold/{table}" if "://" in root else f"file://{root}/gold/{table}"
+
+
+class RunParamsError(ValueError):
+    """Params that pass their own schemas but not together (a range ending before it starts)."""
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def scheduled_date(data_interval_start: dt.datetime | None, run_after: dt.datetime,
+                   timezone: str = BUSINESS_TIMEZONE) -> dt.date:
+    """The business day D a run covers when no run_date is given.
+
+    A scheduled or backfill run covers its data interval, one business day: D is the day
+    the interval starts. A run without a data interval (triggered without a logical
+    date) covers the last complete day before it was triggered.
+    """
+    zone = ZoneInfo(timezone)
+    if data_interval_start is not None:
+        return data_interval_start.astimezone(zone).date()
+    return run_after.astimezone(zone).date() - dt.timedelta(days=1)
+
+
+def date_span(params: Mapping[str, Any], data_interval_start: dt.datetime | None,
+              run_after: dt.datetime) -> tuple[dt.date, dt.date]:
+    """(first, last) business dates of the run, from the Params and the schedule."""
+    day = _date(params.get("run_date")) or scheduled_date(data_interval_start, run_after)
+    start = _date(params.get("full_refresh_start"))
+    end = _date(params.get("full_refresh_end"))
+    if start is None and end is None:
+        return day, day
+    if start is None:
+        raise RunParamsError("full_refresh_end is set but full_refresh_start is not: "
+                             "a full refresh needs its first date")
+    end = end or day
+    if end < start:
+        raise RunParamsError(f"full_refresh_end {end} is before full_refresh_start {start}")
+    return start, end
+
+
+def date_args(first: dt.date, last: dt.date) -> list[str]:
+    if first == last:
+        return ["--run-date", first.isoformat()]
+    return ["--start-date", first.isoformat(), "--end-date", last.isoformat()]
+
+
+def stage_args(stage: str, params: Mapping[str, Any],
+               data_interval_start: dt.datetime | None, run_after: dt.datetime,
+               env: str = SEG_ENV) -> list[str]:
+    """The command line of one stage: the same options a data engineer types by hand."""
+    args = date_args(*date_span(params, data_interval_start, run_after))
+    args += ["--env", env, "--conf-dir", CONF_DIR]
+    families: Sequence[str] = params.get("families") or FAMILIES
+    if stage == "segments" and set(families) != set(FAMILIES):
+        args += ["--families", ",".join(f for f in FAMILIES if f in families)]
+    if stage == "audit" and params.get("fail_on_drift"):
+        args.append("--fail-on-drift")
+    return args
