@@ -19,6 +19,7 @@ from pyspark.sql.window import Window
 
 from jobs.audit import main as audit
 from jobs.common.delta import read_table, replace_where, staged
+from jobs.demo.main import earliest_landing_date
 from jobs.pipeline import main as pipeline
 from jobs.profile.schemas import USER_PROFILE
 from jobs.publish import main as publish
@@ -29,7 +30,6 @@ from jobs.silver.schemas import SILVER_EVENTS
 from tests.integration.conftest import KEY_HEX, SNAPSHOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
-HISTORY_START = dt.date(2020, 1, 1)
 DOCS_INDEX = "quality/gx/uncommitted/data_docs/local_site/index.html"
 GOLD = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
 
@@ -44,7 +44,8 @@ def published(spark, generated: Path, small_cfg, tmp_path_factory):
     os.environ["SEG_PSEUDONYM_KEY"] = KEY_HEX
     try:
         before = SNAPSHOT - dt.timedelta(days=1)
-        pipeline.run(spark, cfg, HISTORY_START, before, "history",
+        first = earliest_landing_date(spark, str(root), SNAPSHOT)
+        pipeline.run(spark, cfg, first, before, "history",
                      ("ingest", "quality", "silver", "rollup"))
         pipeline.run(spark, cfg, SNAPSHOT, SNAPSHOT, "daily")
     finally:
