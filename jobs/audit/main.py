@@ -1,4 +1,5 @@
-"""Audit of a run before publication: silver suites, the staged gold suites, segment drift.
+"""Audit of a run before publication: silver suites, the staged gold suites, the leak scan
+(jobs/privacy/leak_scan.py) over both, segment drift.
 
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/audit/main.py \
         --run-date 2026-06-30 [--env local] [--fail-on-drift]
@@ -24,9 +25,11 @@ from jobs.common import cli
 from jobs.common.config import Config, load_config
 from jobs.common.delta import read_table, replace_where, staged, table_exists, table_version
 from jobs.common.spark import build_spark
+from jobs.ingest.schemas import BRONZE_TABLES
+from jobs.privacy.leak_scan import known_identifiers, leak_hits
 from jobs.quality.gate import Gate, Outcome, QualityGateError
 from jobs.quality.schemas import AUDIT_LOG
-from jobs.quality.targets import GOLD_TABLES, gold_targets, silver_targets
+from jobs.quality.targets import GOLD_TABLES, Target, gold_targets, silver_targets
 from jobs.rollup.main import touched_dates
 from jobs.segments.schemas import SEGMENT_SUMMARY
 
@@ -67,16 +70,33 @@ def verdict_rows(day: dt.date, versions: dict[str, int], outcomes: list[Outcome]
     return rows
 
 
+def leak_lines(spark: SparkSession, cfg: Config, targets: list[Target]) -> list[str]:
+    """The leak scan's hits in the targets' rows: one line per (table, column, kind)."""
+    root = cfg.lakehouse_root
+    users = BRONZE_TABLES["users"]
+    if not table_exists(spark, users, root):
+        return []
+    hits = leak_hits([(t.table, t.frame) for t in targets],
+                     known_identifiers(read_table(spark, users, root)))
+    return [f"leak scan: {r['table_name']}.{r['column']} holds {r['rows']} {r['kind']} "
+            f"value(s), e.g. {r['example']}"
+            for r in hits.orderBy("table_name", "column", "kind").collect()]  # a few rows
+
+
 def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, last: dt.date,
-                 run_id: str) -> list[Outcome]:
-    """The silver suites over what the run landed and the dates its rollup touched."""
+                 run_id: str) -> list[str]:
+    """The silver suites and the leak scan over what the run landed and the dates its
+    rollup touched; returns the critical failures."""
     targets = silver_targets(spark, cfg, first, last, touched_dates(cfg, first, last))
     outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
                 for t in targets]
     gate.record(outcomes, run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
-    return outcomes
+    leaks = leak_lines(spark, cfg, targets)
+    for line in leaks:
+        print(f"  [critical] {line}", flush=True)
+    return [f"{o.table}: {c.describe()}" for o in outcomes for c in o.failed("critical")] + leaks
 
 
 def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
@@ -89,12 +109,15 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
     outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
                 for t in targets]
     gate.record(outcomes, run_id)
+    leaks = leak_lines(spark, cfg, targets)
     drift = drift_lines(spark, cfg, day, targets[-1].frame)
-    rows = verdict_rows(day, versions, outcomes, upstream, drift, drift_blocks, run_id)
+    rows = verdict_rows(day, versions, outcomes, upstream + leaks, drift, drift_blocks, run_id)
     replace_where(spark.createDataFrame(rows, AUDIT_LOG.schema), AUDIT_LOG, root,
                   f"snapshot_date = DATE'{day}'", run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
+    for line in leaks:
+        print(f"  [critical] {line}", flush=True)
     for line in drift:
         print(f"  [{'critical' if drift_blocks else 'warning'}] {line}", flush=True)
     return rows
@@ -102,8 +125,7 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
     gate = Gate(spark, cfg)
-    silver = audit_silver(spark, cfg, gate, first, last, run_id)
-    upstream = [f"{o.table}: {c.describe()}" for o in silver for c in o.failed("critical")]
+    upstream = audit_silver(spark, cfg, gate, first, last, run_id)
     problems: list[str] = []
     day = first
     while day <= last:

@@ -30,6 +30,7 @@ from jobs.silver.schemas import SILVER_EVENTS
 from tests.integration.conftest import KEY_HEX, SNAPSHOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+RAW_ID = "u000000001"                      # a user of the generated data set
 DOCS_INDEX = "quality/gx/uncommitted/data_docs/local_site/index.html"
 GOLD = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
 
@@ -130,6 +131,13 @@ def share_above_one(rows):
             F.col("share")))
 
 
+def raw_user_id(rows):
+    """A raw user id from bronze copied into a free-text profile column."""
+    return rows.withColumn("occupation", F.when(
+        F.col("user_key") == F.lit(rows.agg(F.min("user_key")).first()[0]),
+        F.lit(RAW_ID)).otherwise(F.col("occupation")))
+
+
 CORRUPTIONS = {
     "null key": (SEGMENT_MEMBERSHIP, null_key, "expect_column_values_to_not_be_null(user_key)"),
     "duplicated user": (USER_PROFILE, duplicate_user,
@@ -138,6 +146,8 @@ CORRUPTIONS = {
                         "expect_column_values_to_match_regex(segment)"),
     "share of 1.5": (SEGMENT_SUMMARY, share_above_one,
                      "expect_column_values_to_be_between(share)"),
+    "raw user id": (USER_PROFILE, raw_user_id,
+                    "leak scan: staging/user_profile.occupation holds 1 raw_user_id"),
 }
 
 
@@ -160,7 +170,8 @@ def test_a_corrupted_snapshot_is_not_published(spark, copy, fault):
     spec, change, named = CORRUPTIONS[fault]
     corrupt_staged(spark, copy, spec, change)
     observed = {"null key": "[null]", "duplicated user": "unexpected",
-                "unknown segment": "silentt", "share of 1.5": "1.5"}[fault]
+                "unknown segment": "silentt", "share of 1.5": "1.5",
+                "raw user id": RAW_ID[:3] + "***"}[fault]
     assert_blocked(spark, copy, named, observed)
 
 
