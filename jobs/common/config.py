@@ -213,6 +213,7 @@ SCHEMA: dict[str, Check] = {
     "evaluation.holdout_salt": TEXT,
     "evaluation.follow_up_days": COUNT,
     "evaluation.confidence_z": NUMBER,
+    "evaluation.min_group_size": COUNT,
     "evaluation.overlap_families": NAMES,
     "discovery.k": COUNT,
     "discovery.seed": COUNT,

@@ -10,7 +10,8 @@ uplift = treated - holdout. For the two shares, the unpooled two-proportion stan
 sqrt(p_t (1 - p_t) / n_t + p_h (1 - p_h) / n_h); for engagement, Welch's
 sqrt(s_t^2 / n_t + s_h^2 / n_h) with sample variances. The interval is uplift +- z x SE
 (conf ``evaluation.confidence_z``, 1.96: 95 %, normal approximation - sound from a few
-dozen users per group); ``significant`` when it excludes 0. Everything is a Spark
+dozen users per group, so the interval is left null when either group has fewer than
+``evaluation.min_group_size`` users); ``significant`` when it excludes 0. Everything is a Spark
 aggregate: nothing user-sized leaves the executors.
 """
 
@@ -66,9 +67,10 @@ def welch_se(var_t: Column, n_t: Column, var_h: Column, n_h: Column) -> Column:
 
 
 def segment_effect(assigned: DataFrame, outcomes: DataFrame, follow_up_days: int,
-                   window_complete: bool, z: float) -> DataFrame:
+                   window_complete: bool, z: float, min_group: int) -> DataFrame:
     """``assigned``: membership rows of the snapshot with ``in_holdout``; ``outcomes``:
-    ``user_outcomes``. One row per (snapshot, segment, metric)."""
+    ``user_outcomes``. One row per (snapshot, segment, metric); no interval when a group
+    has fewer than ``min_group`` users."""
     rows = (assigned.join(outcomes, on="user_key", how="left")
             .withColumns({"converted": F.coalesce(F.col("converted"), F.lit(False)),
                           "retained": F.coalesce(F.col("retained"), F.lit(False)),
@@ -84,6 +86,7 @@ def segment_effect(assigned: DataFrame, outcomes: DataFrame, follow_up_days: int
             .alias(f"var_{group}"),
         ]
     n_t, n_h = F.col("n_t"), F.col("n_h")
+    enough = (n_t >= F.lit(min_group)) & (n_h >= F.lit(min_group))
     metrics = F.array(
         _metric("conversion", "conv_t", "conv_h",
                 proportion_se(F.col("conv_t"), n_t, F.col("conv_h"), n_h)),
@@ -92,14 +95,15 @@ def segment_effect(assigned: DataFrame, outcomes: DataFrame, follow_up_days: int
         _metric("engagement", "eng_t", "eng_h",
                 welch_se(F.col("var_t"), n_t, F.col("var_h"), n_h)))
     uplift = F.col("m.treated_value") - F.col("m.holdout_value")
-    margin = F.lit(z) * F.col("m.std_error")
+    margin = F.lit(z) * F.when(enough, F.col("m.std_error"))
     return (rows.groupBy(*SEGMENT).agg(*aggregates)
             .select(*SEGMENT, "n_t", "n_h", F.explode(metrics).alias("m"))
             .select(*SEGMENT, "m.metric", F.lit(follow_up_days).alias("follow_up_days"),
                     F.lit(window_complete).alias("window_complete"),
                     F.col("n_t").alias("treated_users"), F.col("n_h").alias("holdout_users"),
                     "m.treated_value", "m.holdout_value", uplift.alias("uplift"),
-                    "m.std_error", (uplift - margin).alias("ci_low"),
+                    F.when(enough, F.col("m.std_error")).alias("std_error"),
+                    (uplift - margin).alias("ci_low"),
                     (uplift + margin).alias("ci_high"))
             .withColumn("significant", (F.col("ci_low") > 0) | (F.col("ci_high") < 0))
             .select(*SEGMENT_EFFECT.columns))

@@ -113,7 +113,8 @@ def write_effect(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: st
                     .limit(1).count())
     outcomes = user_outcomes(daily, read_table(spark, SILVER_ORDERS, root), snapshot, days)
     effect = segment_effect(members.transform(with_holdout(cfg)), outcomes, days, complete,
-                            float(cfg.get("evaluation.confidence_z")))
+                            float(cfg.get("evaluation.confidence_z")),
+                            int(cfg.get("evaluation.min_group_size")))
     replace_where(effect, SEGMENT_EFFECT, root, f"snapshot_date = DATE'{snapshot}'", run_id)
     return True
 

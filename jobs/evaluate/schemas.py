@@ -74,7 +74,8 @@ SEGMENT_EFFECT = TableSpec(
         T.StructField("holdout_value", T.DoubleType()),
         T.StructField("uplift", T.DoubleType(), metadata={"comment": "treated - holdout"}),
         T.StructField("std_error", T.DoubleType(),
-                      metadata={"comment": "unpooled two-proportion / Welch standard error"}),
+                      metadata={"comment": "unpooled two-proportion / Welch standard error; "
+                                           "null under evaluation.min_group_size per group"}),
         T.StructField("ci_low", T.DoubleType()),
         T.StructField("ci_high", T.DoubleType()),
         T.StructField("significant", T.BooleanType(),

@@ -64,7 +64,7 @@ def test_statistics_by_hand_and_the_window_edges(spark):
         (day(0), "h1", Decimal("9.00"), "paid"), (day(8), "h2", Decimal("9.00"), "paid"),
     ], ORDERS)
     outcomes = user_outcomes(daily, orders, D, N)
-    got = segment_effect(assigned, outcomes, N, True, Z)
+    got = segment_effect(assigned, outcomes, N, True, Z, min_group=1)
     # conversion t: t1, t2 of 4; h: none of 2.  retention t: t1, t2 of 4 (t3's row has 0
     # events); h: h1 of 2.  engagement t: 4, 2, 0, 0; h: 1, 0.
     var_t = sum((x - 1.5) ** 2 for x in (4, 2, 0, 0)) / 3
@@ -82,7 +82,8 @@ def test_a_segment_without_holdout_has_no_interval(spark):
     assigned = spark.createDataFrame([(D, "t1", "custom", "vip", False)], ASSIGNED)
     outcomes = user_outcomes(spark.createDataFrame([], DAILY), spark.createDataFrame([], ORDERS),
                              D, N)
-    row = segment_effect(assigned, outcomes, N, False, Z).filter("metric = 'conversion'").first()
+    row = (segment_effect(assigned, outcomes, N, False, Z, min_group=1)
+           .filter("metric = 'conversion'").first())
     assert (row["treated_users"], row["holdout_users"], row["treated_value"]) == (1, 0, 0.0)
     assert (row["holdout_value"], row["uplift"], row["ci_low"], row["significant"]) == (
         None, None, None, None)
@@ -106,7 +107,7 @@ def generated_effect(spark, cfg, treated_rate: int, holdout_rate: int):
     daily = converting.select(F.lit(day(3)).alias("activity_date"), "user_key",
                               F.lit(2).cast("long").alias("events"))
     outcomes = user_outcomes(daily, orders, D, N)
-    return (segment_effect(members, outcomes, N, True, Z)
+    return (segment_effect(members, outcomes, N, True, Z, min_group=30)
             .filter(F.col("metric") == "conversion").first())
 
 
@@ -121,3 +122,16 @@ def test_no_effect_gives_an_interval_covering_zero(spark, cfg):
     row = generated_effect(spark, cfg, treated_rate=10, holdout_rate=10)
     assert row["ci_low"] < 0 < row["ci_high"] and not row["significant"]
     assert row["ci_high"] - row["ci_low"] < 0.04                     # and it is narrow
+
+
+def test_no_interval_under_the_minimum_group_size(spark):
+    assigned = spark.createDataFrame(
+        [(D, u, "custom", "vip", u.startswith("h")) for u in ("t1", "t2", "t3", "h1")],
+        ASSIGNED)
+    daily = spark.createDataFrame([(day(1), "t1", 3), (day(1), "h1", 1)], DAILY)
+    outcomes = user_outcomes(daily, spark.createDataFrame([], ORDERS), D, N)
+    row = (segment_effect(assigned, outcomes, N, True, Z, min_group=2)
+           .filter("metric = 'engagement'").first())
+    assert (row["treated_users"], row["holdout_users"], row["uplift"]) == (3, 1, 0.0)
+    assert (row["std_error"], row["ci_low"], row["ci_high"], row["significant"]) == (
+        None, None, None, None)
