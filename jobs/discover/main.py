@@ -25,14 +25,7 @@ from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import InputError
 from jobs.common.spark import build_spark
 from jobs.discover.schemas import CLUSTER_MEMBERSHIP, DISCOVERED_CLUSTERS
-from jobs.discover.transforms import (
-    assign,
-    check_features,
-    cluster_rows,
-    describe,
-    feature_frame,
-    kmeans_pipeline,
-)
+from jobs.discover.transforms import check_features, discover, feature_frame
 from jobs.profile.schemas import USER_PROFILE
 
 
@@ -51,14 +44,10 @@ def discover_day(spark: SparkSession, cfg: Config, day: dt.date, run_id: str) ->
         if users < int(cfg.get("discovery.k")):
             print(f"discover: {users} users on {day}, fewer than k: skipped", flush=True)
             return False
-        model = kmeans_pipeline(cfg, features).fit(frame)
+        model, assigned, clusters = discover(frame, cfg, day)
         model.write().overwrite().save(model_path(root, day))
-        assigned = assign(model, frame)
         condition = f"snapshot_date = DATE'{day}'"
         replace_where(assigned, CLUSTER_MEMBERSHIP, root, condition, run_id)
-        described = describe(model, features, int(cfg.get("discovery.top_features")))
-        clusters = cluster_rows(spark, read_table(spark, CLUSTER_MEMBERSHIP, root)
-                                .filter(F.col("snapshot_date") == day), described, day)
         replace_where(clusters, DISCOVERED_CLUSTERS, root, condition, run_id)
         for row in clusters.orderBy("cluster").collect():  # k rows
             print(f"discover {day}: cluster {row['cluster']} {row['members']} users "

@@ -85,3 +85,13 @@ def cluster_rows(spark: SparkSession, assigned: DataFrame, described: list[list[
                           "members": F.coalesce(F.col("members"), F.lit(0).cast("long"))})
             .withColumn("share", (F.col("members") / F.col("_total")).cast("double"))
             .select(*DISCOVERED_CLUSTERS.columns))
+
+
+def discover(frame: DataFrame, cfg: Config,
+             snapshot: dt.date) -> tuple[PipelineModel, DataFrame, DataFrame]:
+    """Fit on ``feature_frame`` rows of one snapshot: (model, assignments, cluster rows)."""
+    features = list(cfg.get(KEY))
+    model = kmeans_pipeline(cfg, features).fit(frame)
+    assigned = assign(model, frame)
+    described = describe(model, features, int(cfg.get("discovery.top_features")))
+    return model, assigned, cluster_rows(frame.sparkSession, assigned, described, snapshot)
