@@ -6,10 +6,12 @@
 
 Stages, in order: ingest -> quality (bronze suites) -> silver -> rollup -> state ->
 profile -> segments (both into staging/) -> audit (silver and staged gold suites, drift)
--> publish (the audited staging versions become gold). In a backfill ingest, silver and
-rollup process the whole range at once (one pass over its events); the later stages
-step through the dates. Every write is scoped to its dates, so re-running any date or
-range changes nothing; a failed gate stops the run with exit code 2 before gold moves.
+-> publish (the audited staging versions become gold) -> rules (the rule log) -> evaluate
+(history, events, overlap, holdout effect) -> discover (k-means), over the published gold.
+In a backfill ingest, silver and rollup process the whole range at once (one pass over
+its events); the later stages step through the dates. Every write is scoped to its
+dates, so re-running any date or range changes nothing; a failed gate stops the run
+with exit code 2 before gold moves.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from jobs.common import cli
 from jobs.common.config import Config, load_config
 from jobs.common.secrets import load_pseudonym_key
 from jobs.common.spark import build_spark
+from jobs.discover import main as discover
+from jobs.evaluate import main as evaluate
 from jobs.ingest import main as ingest
 from jobs.interest import main as interest
 from jobs.predict import main as predict
@@ -34,6 +38,7 @@ from jobs.profile import main as profile
 from jobs.publish import main as publish
 from jobs.quality import main as quality
 from jobs.rollup import main as rollup
+from jobs.rules import main as rules
 from jobs.segments import main as segments
 from jobs.silver import main as silver
 from jobs.social import main as social
@@ -54,6 +59,9 @@ STAGES: dict[str, Stage] = {
     "segments": segments.run,
     "audit": audit.run,
     "publish": publish.run,
+    "rules": rules.run,            # gold/rule_log from the published custom membership
+    "evaluate": evaluate.run,      # gold/segment_history, _events, _overlap, _effect
+    "discover": discover.run,      # gold/discovered_clusters, cluster_membership, models/kmeans
 }
 
 
