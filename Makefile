@@ -83,15 +83,10 @@ $(AIRFLOW_VENV)/.installed: pyproject.toml
 	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -r $(AIRFLOW_VENV)/requirements.txt
 	touch $@
 
-# Airflow standalone (API server + UI, scheduler, DAG processor, triggerer; SQLite in
-# .airflow/) on dags/, bound to 127.0.0.1. infra/airflow/local-env holds its settings.
-AIRFLOW_PASSWORDS := .airflow/simple_auth_manager_passwords.json.generated
+# A local Airflow (API server + UI, scheduler, DAG processor; SQLite and logs in .airflow/)
+# on dags/, bound to 127.0.0.1; infra/airflow/local-env holds its settings.
 airflow: setup package airflow-setup
-	@mkdir -p .airflow
-	@test -f $(AIRFLOW_PASSWORDS) || echo '{"admin": "admin"}' > $(AIRFLOW_PASSWORDS)
-	@echo "Airflow: http://127.0.0.1:$(AIRFLOW_PORT)  login: admin / $$($(PYTHON) -c \
-	  "import json; print(json.load(open('$(AIRFLOW_PASSWORDS)'))['admin'])")  (Ctrl-C stops it)"
-	AIRFLOW_PORT=$(AIRFLOW_PORT) infra/airflow/local-env airflow standalone
+	AIRFLOW_PORT=$(AIRFLOW_PORT) infra/airflow/run-local
 
 clean:
 	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results
