@@ -4,9 +4,10 @@
         --run-date 2026-06-30 [--env local]
 
 Loads and validates the library (conf ``rules.library``) before reading anything, reads
-the custom family's rows of gold/segment_membership for each date and MERGEs one row per
-(date, rule, definition) into gold/rule_log: a re-run updates its own rows, a changed
-rule adds a row, older rows stay.
+the custom family's rows of gold/segment_membership for each date and writes one row per
+(date, rule, definition) into gold/rule_log, replacing only the date's rows of the
+definitions the library holds now: a re-run rewrites its own rows, a changed rule adds a
+row, rows of older definitions stay.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pyspark.sql import functions as F
 
 from jobs.common import cli
 from jobs.common.config import Config, load_config
-from jobs.common.delta import merge_upsert_newer, read_table, table_exists
+from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import InputError
 from jobs.common.spark import build_spark
 from jobs.rules.library import CUSTOM, load_library
@@ -29,21 +30,26 @@ from jobs.rules.schemas import RULE_LOG
 from jobs.rules.transforms import library_frame, rule_log_rows, unknown_versions
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP
 
-KEYS = ("snapshot_date", "rule_id", "rule_version")
-CHANGED = ("NOT (t.members <=> s.members AND t.name <=> s.name AND t.owner <=> s.owner "
-           "AND t.description <=> s.description AND t.source <=> s.source)")
-
 
 def record(library: DataFrame, custom: DataFrame, day: dt.date, root: str,
            run_id: str) -> dict[str, Any]:
-    """MERGE the rule log rows of one date; ``custom``: that date's custom membership."""
+    """Write the rule log rows of one date; ``custom``: that date's custom membership.
+
+    Replaces exactly the rows of (D, a definition the library holds now): a re-run
+    rewrites its own rows, a changed rule adds a row, rows of older definitions stay.
+    """
     stale = unknown_versions(library, custom).collect()  # rule-sized
     if stale:
         listed = ", ".join(f"{r['rule_id']} {r['rule_version']}" for r in stale)
         raise InputError(f"gold/segment_membership of {day} holds custom rules the library "
                          f"no longer defines ({listed}): re-run segments for {day}")
-    return merge_upsert_newer(rule_log_rows(library, custom, day), RULE_LOG, root, KEYS,
-                              CHANGED, run_id)
+    definitions = [f"'{r['rule_id']}/{r['rule_version']}'"
+                   for r in library.select("rule_id", "rule_version").collect()]  # rule-sized
+    if not definitions:
+        return {"numOutputRows": 0}
+    condition = (f"snapshot_date = DATE'{day}' AND concat_ws('/', rule_id, rule_version) "
+                 f"IN ({', '.join(definitions)})")
+    return replace_where(rule_log_rows(library, custom, day), RULE_LOG, root, condition, run_id)
 
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
