@@ -4,7 +4,9 @@ settings `make airflow` uses."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from tests.integration.conftest import KEY_HEX, SNAPSHOT, generated, small_cfg  
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_ENV = REPO / "infra" / "airflow" / "local-env"
+RUN_LOCAL = REPO / "infra" / "airflow" / "run-local"
 AIRFLOW_VENV = REPO / ".venv-airflow"
 sys.path.insert(0, str(REPO / "dags"))  # segmentation_settings: plain Python, no Airflow
 
@@ -48,13 +51,31 @@ def airflow_env(home: Path, **settings: str) -> dict[str, str]:
 
 def local_env(*command: str, env: dict[str, str], timeout: float,
               log: Path | None = None) -> subprocess.CompletedProcess:
-    """Run a command under infra/airflow/local-env; output captured, or written to ``log``."""
-    if log is None:
-        return subprocess.run([str(LOCAL_ENV), *command], env=env, cwd=REPO, timeout=timeout,
-                              capture_output=True, text=True)
-    with log.open("w") as out:
-        return subprocess.run([str(LOCAL_ENV), *command], env=env, cwd=REPO, timeout=timeout,
-                              stdout=out, stderr=subprocess.STDOUT, text=True)
+    """Run a command under infra/airflow/local-env; output captured, or written to ``log``.
+    On a timeout the whole process group goes (spark-submit JVMs included)."""
+    with (log.open("w") if log else open(os.devnull, "w")) as sink:
+        process = subprocess.Popen([str(LOCAL_ENV), *command], env=env, cwd=REPO, text=True,
+                                   stdout=sink if log else subprocess.PIPE,
+                                   stderr=subprocess.STDOUT if log else subprocess.PIPE,
+                                   start_new_session=True)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except BaseException:
+            stop_group(process)
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, out or "", err or "")
+
+
+def stop_group(process: subprocess.Popen, grace: float = 60) -> None:
+    """SIGTERM to the process group started with the process, SIGKILL after ``grace`` s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def free_port() -> int:
