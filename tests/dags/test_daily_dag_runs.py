@@ -64,6 +64,14 @@ def job_env(home: Path, lakehouse: Path, **extra: str) -> dict[str, str]:
                        SEG_DRIVER_MEMORY="2g", SEG_PSEUDONYM_KEY=KEY_HEX, **extra)
 
 
+def cli_json(*command: str, env: dict[str, str]) -> list[dict]:
+    """An Airflow CLI listing with ``-o json``; warnings share its stdout, the JSON is a line."""
+    done = local_env("airflow", *command, "-o", "json", env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(next(line for line in reversed(done.stdout.splitlines())
+                           if line.startswith("[")))
+
+
 def gold_of(spark, root: Path, spec):
     return read_table(spark, spec, str(root)).filter(F.col("snapshot_date") == SNAPSHOT)
 
@@ -99,11 +107,10 @@ def test_airflow_dags_test_runs_the_daily_dag_for_one_date(spark, lakehouse, air
     print(f"airflow dags test: {time.perf_counter() - started:.0f} s")
     assert done.returncode == 0, log.read_text()[-6000:]
 
-    runs = json.loads(local_env("airflow", "dags", "list-runs", "segmentation_daily",
-                                "-o", "json", env=env, timeout=300).stdout)
+    runs = cli_json("dags", "list-runs", "segmentation_daily", env=env)
     assert [r["state"] for r in runs] == ["success"]
-    states = json.loads(local_env("airflow", "tasks", "states-for-dag-run", "segmentation_daily",
-                                  runs[0]["run_id"], "-o", "json", env=env, timeout=300).stdout)
+    states = cli_json("tasks", "states-for-dag-run", "segmentation_daily", runs[0]["run_id"],
+                      env=env)
     assert {s["task_id"]: s["state"] for s in states} == \
         dict.fromkeys(settings.STAGE_NAMES, "success")
     assert_published(spark, lakehouse)
