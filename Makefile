@@ -14,7 +14,7 @@ export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
+.PHONY: test-airflow setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
 
 help:
 	@echo "make demo         set up, generate the synthetic data set, run the pipeline"
@@ -56,6 +56,10 @@ demo-retail: setup package
 
 test: setup browser airflow-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Airflow itself runs segmentation_daily end to end (airflow dags test; REST trigger).
+test-airflow: setup package browser airflow-setup
+	$(PY) -m pytest -m airflow_e2e $(PYTEST_ARGS)
 
 # Headless Chromium renders the Data Docs in a test. Debian's package, installed when
 # missing and this user may (root, as on CI); otherwise that one test is skipped.
