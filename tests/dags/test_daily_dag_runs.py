@@ -35,7 +35,8 @@ from tests.dags.conftest import (
 
 import segmentation_settings as settings
 
-pytestmark = [pytest.mark.slow, pytest.mark.airflow_e2e, pytest.mark.timeout(3600)]  # a loaded 2-core machine
+# A loaded 2-core machine needs the hour.
+pytestmark = [pytest.mark.slow, pytest.mark.airflow_e2e, pytest.mark.timeout(3600)]
 HISTORY_START = dt.date(2020, 1, 1)
 GOLD = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
 ADMIN = {"username": "admin", "password": "admin"}
