@@ -22,9 +22,8 @@ from pyspark.sql import functions as F
 
 from jobs.audit.drift import segment_drift
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged, table_exists, table_version
-from jobs.common.spark import build_spark
 from jobs.ingest.schemas import BRONZE_TABLES
 from jobs.privacy.leak_scan import known_identifiers, leak_hits
 from jobs.quality.gate import Gate, Outcome, QualityGateError
@@ -144,12 +143,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fail-on-drift", action="store_true",
                         help="segment drift blocks publication (default: quality.drift.blocking)")
     args = parser.parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    if args.fail_on_drift:
-        cfg = cfg.with_overrides({"quality.drift.blocking": True})
-    spark = build_spark(cfg, f"audit {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("audit", first, last))
+    cli.run_stage("audit", run, args,
+                  overrides={"quality.drift.blocking": True} if args.fail_on_drift else None)
 
 
 if __name__ == "__main__":

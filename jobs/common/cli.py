@@ -12,9 +12,11 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from jobs.common.config import ENVIRONMENTS
+from jobs.common.config import ENVIRONMENTS, Config, load_config
 from jobs.common.errors import SegmentationError
+from jobs.common.spark import build_spark
 
 log = logging.getLogger("jobs")
 
@@ -61,6 +63,22 @@ def date_span(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
 def default_run_id(stage: str, first: dt.date, last: dt.date) -> str:
     """Deterministic, so that re-running a date writes identical rows."""
     return f"{stage}-{first}" if first == last else f"{stage}-{first}_{last}"
+
+
+def run_stage(stage: str, run: Callable[..., object], args: argparse.Namespace, *extra: Any,
+              overrides: dict[str, Any] | None = None,
+              check: Callable[[Config], object] | None = None) -> None:
+    """What every stage's main does once its own arguments are parsed: the dates, the conf
+    (with ``overrides``), ``check`` before any session exists (a missing secret), the
+    session, the run id, then ``run(spark, cfg, first, last, run_id, *extra)``."""
+    first, last = date_span(args)
+    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
+    if overrides:
+        cfg = cfg.with_overrides(overrides)
+    if check is not None:
+        check(cfg)
+    spark = build_spark(cfg, f"{stage} {first}..{last}")
+    run(spark, cfg, first, last, args.run_id or default_run_id(stage, first, last), *extra)
 
 
 def configure_logging() -> None:

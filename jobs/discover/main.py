@@ -20,10 +20,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import InputError
-from jobs.common.spark import build_spark
 from jobs.discover.schemas import CLUSTER_MEMBERSHIP, DISCOVERED_CLUSTERS
 from jobs.discover.transforms import check_features, discover, feature_frame
 from jobs.profile.schemas import USER_PROFILE
@@ -70,10 +69,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Discover k-means clusters of the profile.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"discover {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("discover", first, last))
+    cli.run_stage("discover", run, args)
 
 
 if __name__ == "__main__":

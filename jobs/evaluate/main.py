@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import (
     commit_metadata,
     commit_metrics_since,
@@ -38,7 +38,6 @@ from jobs.common.delta import (
     table_exists,
 )
 from jobs.common.errors import InputError
-from jobs.common.spark import build_spark
 from jobs.evaluate import report
 from jobs.evaluate.effect import follow_up, segment_effect, user_outcomes
 from jobs.evaluate.history import ONE_DAY, day_events, processed_through, touched
@@ -140,10 +139,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Segment history, overlap and A/B effect.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"evaluate {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("evaluate", first, last))
+    cli.run_stage("evaluate", run, args)
 
 
 if __name__ == "__main__":

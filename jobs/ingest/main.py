@@ -22,11 +22,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import SegmentationError
 from jobs.common.fs import path_exists
-from jobs.common.spark import build_spark
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
 from jobs.ingest.transforms import (
     classify,
@@ -163,11 +162,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sources", default=",".join(SOURCES),
                         help="comma-separated subset of " + ",".join(SOURCES))
     args = parser.parse_args(argv)
-    first, last = cli.date_span(args)
-    sources = parse_sources(args.sources)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"ingest {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("ingest", first, last), sources)
+    cli.run_stage("ingest", run, args, parse_sources(args.sources))
 
 
 if __name__ == "__main__":

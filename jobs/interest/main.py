@@ -28,10 +28,9 @@ from pyspark.ml.feature import CountVectorizer
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.fs import path_exists
-from jobs.common.spark import build_spark
 from jobs.interest.schemas import INTEREST_TOPICS, USER_INTEREST
 from jobs.interest.transforms import (
     category_interests,
@@ -156,10 +155,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Compute interest categories and LDA topics per user.") \
         .parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"interest {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("interest", first, last))
+    cli.run_stage("interest", run, args)
 
 
 if __name__ == "__main__":

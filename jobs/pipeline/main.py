@@ -26,9 +26,8 @@ from pyspark.sql import SparkSession
 
 from jobs.audit import main as audit
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.secrets import load_pseudonym_key
-from jobs.common.spark import build_spark
 from jobs.discover import main as discover
 from jobs.evaluate import main as evaluate
 from jobs.ingest import main as ingest
@@ -91,14 +90,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--stages", default=",".join(STAGES),
                         help="comma-separated subset, run in pipeline order")
     args = parser.parse_args(argv)
-    first, last = cli.date_span(args)
     stages = parse_stages(args.stages)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    if "silver" in stages:
-        load_pseudonym_key(cfg)  # a missing secret stops the run before anything is read
-    spark = build_spark(cfg, f"pipeline {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("pipeline", first, last),
-        stages)
+    # A missing secret stops the run before anything is read.
+    cli.run_stage("pipeline", run, args, stages,
+                  check=load_pseudonym_key if "silver" in stages else None)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
-from jobs.common.spark import build_spark
 from jobs.predict.fit import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
 from jobs.predict.schemas import PREDICTED_VALUE_MODEL, USER_PREDICTED_VALUE
 from jobs.predict.transforms import (
@@ -123,10 +122,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Fit BG/NBD + Gamma-Gamma and predict every customer's value.") \
         .parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"predict {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("predict", first, last))
+    cli.run_stage("predict", run, args)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged, table_exists
 from jobs.common.errors import InputError
-from jobs.common.spark import build_spark
 from jobs.profile.features import with_stage_features
 from jobs.profile.schemas import USER_PROFILE
 from jobs.profile.transforms import base_profile
@@ -83,10 +82,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Build the user profile snapshot(s).").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"profile {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("profile", first, last))
+    cli.run_stage("profile", run, args)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged, table_exists
-from jobs.common.spark import build_spark
 from jobs.quality.gate import QualityGateError
 from jobs.quality.schemas import AUDIT_LOG
 from jobs.quality.targets import GOLD_TABLES, read_version
@@ -61,10 +60,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Publish the audited snapshot(s) to gold.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"publish {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("publish", first, last))
+    cli.run_stage("publish", run, args)
 
 
 if __name__ == "__main__":

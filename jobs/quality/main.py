@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from pyspark.sql import SparkSession
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
-from jobs.common.spark import build_spark
+from jobs.common.config import Config
 from jobs.quality.gate import Gate, Outcome, enforce
 from jobs.quality.targets import bronze_targets
 
@@ -36,10 +35,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date,
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Validate the bronze tables of the run's ingest dates.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"quality {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("quality", first, last))
+    cli.run_stage("quality", run, args)
 
 
 if __name__ == "__main__":

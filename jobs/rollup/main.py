@@ -19,9 +19,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where
-from jobs.common.spark import build_spark
 from jobs.rollup.categories import category_increments, user_category_daily
 from jobs.rollup.schemas import (
     USER_CATEGORY_DAILY,
@@ -63,10 +62,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Roll silver events and orders up per user and day.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"rollup {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("rollup", first, last))
+    cli.run_stage("rollup", run, args)
 
 
 if __name__ == "__main__":

@@ -21,10 +21,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import InputError
-from jobs.common.spark import build_spark
 from jobs.rules.library import CUSTOM, load_library
 from jobs.rules.schemas import RULE_LOG
 from jobs.rules.transforms import library_frame, rule_log_rows, unknown_versions
@@ -69,10 +68,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Record the custom rules behind each date's audiences.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"rules {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("rules", first, last))
+    cli.run_stage("rules", run, args)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged
 from jobs.common.errors import SegmentationError
-from jobs.common.spark import build_spark
 from jobs.profile.schemas import USER_PROFILE
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
 from jobs.segments.transforms import BUILT_IN, all_memberships, summary
@@ -64,12 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = cli.job_parser("Compute segment membership and summary from the profile.")
     parser.add_argument("--families", default=",".join(BUILT_IN))
     args = parser.parse_args(argv)
-    first, last = cli.date_span(args)
-    families = parse_families(args.families)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"segments {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("segments", first, last),
-        families)
+    cli.run_stage("segments", run, args, parse_families(args.families))
 
 
 if __name__ == "__main__":

@@ -21,10 +21,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import merge_insert_new, merge_upsert_newer, read_table, table_exists
 from jobs.common.secrets import load_pseudonym_key
-from jobs.common.spark import build_spark
 from jobs.ingest.schemas import BRONZE_TABLES, SOURCES
 from jobs.silver.pseudonym import key_frame
 from jobs.silver.schemas import MERGE_KEYS, SILVER_TABLES
@@ -76,11 +75,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Anonymise bronze into silver.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    load_pseudonym_key(cfg)  # fail before a session is even built
-    spark = build_spark(cfg, f"silver {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("silver", first, last))
+    cli.run_stage("silver", run, args, check=load_pseudonym_key)  # fails before a session
 
 
 if __name__ == "__main__":

@@ -22,9 +22,8 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
-from jobs.common.spark import build_spark
 from jobs.silver.schemas import SILVER_GROUP_MEMBERS, SILVER_RELATIONS
 from jobs.social.graph import connected_components
 from jobs.social.schemas import GROUP_OVERLAP, USER_SOCIAL
@@ -97,10 +96,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Compute social graph features and the group-pair table.") \
         .parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"social {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("social", first, last))
+    cli.run_stage("social", run, args)
 
 
 if __name__ == "__main__":

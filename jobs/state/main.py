@@ -18,9 +18,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
-from jobs.common.config import Config, load_config
+from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
-from jobs.common.spark import build_spark
 from jobs.rollup.schemas import USER_DAILY_INCREMENTS
 from jobs.state.schemas import USER_STATE
 from jobs.state.transforms import next_state
@@ -54,10 +53,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = cli.job_parser("Maintain the lifetime state per user.").parse_args(argv)
-    first, last = cli.date_span(args)
-    cfg = load_config(args.env, args.conf_dir, args.conf_overlay)
-    spark = build_spark(cfg, f"state {first}..{last}")
-    run(spark, cfg, first, last, args.run_id or cli.default_run_id("state", first, last))
+    cli.run_stage("state", run, args)
 
 
 if __name__ == "__main__":
