@@ -104,6 +104,9 @@ def _check(index: int, result: Any) -> Check:
     if result.exception_info and result.exception_info.get("raised_exception"):
         detail = {"observed_value": result.exception_info.get("exception_message")}
     severity = getattr(config, "severity", "critical")
+    mismatched = (detail.get("details") or {}).get("mismatched")
+    if mismatched:  # a column set: the difference says more than 100 column names
+        detail = {**detail, "observed_value": mismatched}
     return Check(
         index=index,
         expectation=config.type,
