@@ -15,7 +15,8 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from pyspark.sql import SparkSession
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
@@ -42,8 +43,21 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     start, end = touched_dates(cfg, first, last)
     landed = F.col("ingest_date").between(first, last) & F.col("activity_date").between(start,
                                                                                         end)
-    events = read_table(spark, SILVER_EVENTS, root).filter(landed)
-    orders = read_table(spark, SILVER_ORDERS, root).filter(landed)
+    # One pass over the landed events: both rollups below read this cached copy.
+    events = read_table(spark, SILVER_EVENTS, root).filter(landed).persist(
+        StorageLevel.MEMORY_AND_DISK)
+    try:
+        roll_up(spark, cfg, events, read_table(spark, SILVER_ORDERS, root).filter(landed),
+                first, last, run_id)
+    finally:
+        events.unpersist()
+
+
+def roll_up(spark: SparkSession, cfg: Config, events: DataFrame, orders: DataFrame,
+            first: dt.date, last: dt.date, run_id: str) -> None:
+    """The daily rollup and the per-category rollup of the same landed rows."""
+    root = cfg.lakehouse_root
+    start, end = touched_dates(cfg, first, last)
     window = (f"activity_date >= DATE'{start}' AND activity_date <= DATE'{end}'")
     replace_where(daily_increments(events, orders, cfg), USER_DAILY_INCREMENTS, root,
                   f"ingest_date >= DATE'{first}' AND ingest_date <= DATE'{last}' AND {window}",
