@@ -21,11 +21,10 @@ from jobs.ingest.schemas import BRONZE_TABLES
 from jobs.profile.schemas import USER_PROFILE
 from jobs.rollup.schemas import USER_DAILY
 from jobs.segments.base import FAMILIES
-from jobs.segments.catalogue import segment_patterns
+from jobs.segments.catalogue import LIFECYCLE_STAGES, segment_patterns
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS, SILVER_USERS
 
-LIFECYCLE_STAGES = ("new", "churned", "declining", "mature", "growing")
 GOLD_TABLES: tuple[TableSpec, ...] = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
 
 

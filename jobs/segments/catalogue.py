@@ -15,6 +15,8 @@ from jobs.common.config import Config
 from jobs.segments.base import FAMILIES
 
 VALUE = r"[\p{L}\p{N}]+(_[\p{L}\p{N}]+)*"    # what segment_name() can produce
+# The stages of jobs/segments/lifecycle.py, also the profile suite's value set.
+LIFECYCLE_STAGES = ("new", "churned", "declining", "mature", "growing")
 
 
 def _alternatives(*names: str) -> str:
@@ -40,9 +42,8 @@ def family_patterns(cfg: Config) -> dict[str, str]:
                                      "seasonal_buyer", f"predicted_{VALUE}"),
         "rfm": _alternatives(*rfm_groups),
         "interest": f"interest_{VALUE}",
-        "lifecycle": _alternatives("new", "churned", "declining", "mature", "growing",
-                                   "needs_onboarding", "conversion_ready", "loyal_streak",
-                                   "churn_warning"),
+        "lifecycle": _alternatives(*LIFECYCLE_STAGES, "needs_onboarding", "conversion_ready",
+                                   "loyal_streak", "churn_warning"),
         "scene": _alternatives("device_(phone|tablet|pc)", "network_(wifi|5g|4g|weak)",
                                "weekday_evening_20_22", "weekend_morning", *slots),
         "custom": VALUE,
