@@ -54,7 +54,7 @@ demo: setup package
 demo-retail: setup package
 	$(SUBMIT) jobs/demo/main.py --env $(ENV) --conf-overlay conf/datasets/online_retail.yaml
 
-test: setup browser airflow-setup
+test: setup package browser airflow-setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Airflow itself runs segmentation_daily end to end (airflow dags test; REST trigger).

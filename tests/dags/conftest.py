@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import KEY_HEX, SNAPSHOT, generated, small_cfg  # noqa: F401
+from tests.integration.conftest import KEY_HEX, SNAPSHOT  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_ENV = REPO / "infra" / "airflow" / "local-env"
