@@ -115,12 +115,15 @@ def delete_rows(spark: SparkSession, spec: TableSpec, root: str, erased: DataFra
     condition = row_condition(spec)
     if condition is None:
         return 0
+    before = last_version(spark, spec, root)
     (
         DeltaTable.forPath(spark, spec.path(root)).alias("t")
         .merge(F.broadcast(erased).alias("s"), condition)
         .whenMatchedDelete()
         .execute()
     )
+    if last_version(spark, spec, root) == before:
+        return 0
     return last_metric(spark, spec, root, "numTargetRowsDeleted")
 
 

@@ -44,10 +44,16 @@ def targets(ids: DataFrame, keys: DataFrame) -> DataFrame:
     )
 
 
+def row_columns(spec: TableSpec) -> tuple[str, ...]:
+    """The columns by which a row belongs to or names a user (deleted when it does)."""
+    return tuple(c for c in identifier_columns(spec)
+                 if c in RAW_ID_COLUMNS + KEY_COLUMNS + RAW_TEXT_COLUMNS)
+
+
 def row_condition(spec: TableSpec) -> Column | None:
     """A row of the table that belongs to or names a target ``s``; None if none can."""
     parts: list[Column] = []
-    for column in identifier_columns(spec):
+    for column in row_columns(spec):
         target = F.col(f"t.{column}")
         if column in RAW_ID_COLUMNS:
             parts.append(target == F.col("s.user_id"))

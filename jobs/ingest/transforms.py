@@ -94,7 +94,7 @@ def candidate_ids(value: Column) -> Column:
         F.regexp_extract_all(value, F.lit(ID_IN_TEXT), 1),
         F.array(F.get_json_object(value, "$.user_id"), F.get_json_object(value, "$.friend_id")),
     )
-    trimmed = F.transform(found, F.trim)
+    trimmed = F.transform(found, lambda x: F.trim(x))
     return F.array_distinct(F.filter(trimmed, lambda x: x.isNotNull() & (x != "")))
 
 

