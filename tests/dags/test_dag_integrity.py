@@ -27,11 +27,13 @@ def dagbag(airflow_venv, tmp_path_factory) -> dict:
 
 def test_no_import_errors(dagbag):
     assert dagbag["import_errors"] == {}
-    assert set(dagbag["dags"]) == {"segmentation_daily", "segmentation_bi_refresh"}
+    assert set(dagbag["dags"]) == {"segmentation_daily", "segmentation_bi_refresh",
+                                   "segmentation_erasure"}
 
 
 def test_each_dag_file_parses_in_under_a_second(dagbag):
-    assert set(dagbag["file_seconds"]) == {"segmentation_daily.py", "segmentation_bi_refresh.py"}
+    assert set(dagbag["file_seconds"]) == {"segmentation_daily.py", "segmentation_bi_refresh.py",
+                                           "segmentation_erasure.py"}
     slow = {f: s for f, s in dagbag["file_seconds"].items() if s >= 1.0}
     assert slow == {}
 
@@ -40,7 +42,8 @@ def test_no_spark_or_great_expectations_at_parse_time(dagbag):
     assert dagbag["heavy_modules"] == []
 
 
-@pytest.mark.parametrize("dag_id", ["segmentation_daily", "segmentation_bi_refresh"])
+@pytest.mark.parametrize("dag_id", ["segmentation_daily", "segmentation_bi_refresh",
+                                    "segmentation_erasure"])
 def test_every_dag_has_tags_docs_retries_and_its_file_name(dagbag, dag_id):
     dag = dagbag["dags"][dag_id]
     assert Path(dag["fileloc"]).stem == dag_id
@@ -93,3 +96,19 @@ def test_params_refuse_invalid_values_naming_the_param(dagbag):
     for case, param in expected.items():
         assert refused[case] and refused[case].startswith(f"Invalid input for param {param}:"), \
             (case, refused[case])
+
+
+def test_erasure_dag_is_one_spark_submit_started_by_hand_with_a_file_of_ids(dagbag):
+    dag = dagbag["dags"]["segmentation_erasure"]
+    assert "NullTimetable" in dag["timetable"]
+    assert dag["params"] == ["ids_file", "request_id"]
+    (task,) = dag["tasks"].values()
+    assert task["operator"] == "SparkSubmitOperator"
+    assert task["conn_id"] == "spark_default"
+    assert task["application"] == str(REPO / "jobs" / "erasure" / "main.py")
+    assert dag["valid_params"] == {"a_path": None, "a_uri": None}
+    for case, param in {"no_ids_file": "ids_file", "ids_file_relative": "ids_file",
+                        "request_id_with_space": "request_id"}.items():
+        refused = dag["invalid_params"][case]
+        assert refused and refused.startswith(f"Invalid input for param {param}:"), \
+            (case, refused)
