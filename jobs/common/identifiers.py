@@ -19,8 +19,9 @@ KEY_LABEL_COLUMNS = ("tight_circle_id",)
 CONTACT_COLUMNS = ("phone", "nickname", "ip")
 # Raw landed text: the row is the user's when it names the user's id.
 RAW_TEXT_COLUMNS = ("raw_record",)
-# Free text that may quote a value as an example (quality results): redacted in place.
-EXAMPLE_COLUMNS = ("observed_value", "unexpected_examples")
+# Free text that may quote a value as an example (quality results, audit verdicts):
+# redacted in place.
+EXAMPLE_COLUMNS = ("observed_value", "unexpected_examples", "failures", "warnings")
 
 IDENTIFIER_COLUMNS: frozenset[str] = frozenset(
     RAW_ID_COLUMNS + KEY_COLUMNS + KEY_LABEL_COLUMNS + CONTACT_COLUMNS + RAW_TEXT_COLUMNS

@@ -61,8 +61,6 @@ from jobs.silver.pseudonym import key_frame
 
 log = logging.getLogger("jobs.erasure")
 RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
-# The row key of quality/validation_results, for redacting its examples in place.
-RESULT_KEYS = ("run_date", "table_name", "suite", "expectation_index")
 STATS_PROPERTY = "delta.dataSkippingStatsColumns"
 
 
@@ -146,11 +144,13 @@ def relabel_rows(spark: SparkSession, spec: TableSpec, root: str, erased: DataFr
 
 
 def redact_rows(spark: SparkSession, spec: TableSpec, root: str, needles: DataFrame) -> int:
+    """Example text quoting a target is redacted; the row is found by all its other values."""
     columns = example_columns(spec)
-    if not columns or not set(RESULT_KEYS) <= set(spec.columns):
+    if not columns:
         return 0
-    updates = redacted_examples(read_table(spark, spec, root), spec, RESULT_KEYS, needles)
-    condition = " AND ".join(f"t.{k} = s.{k}" for k in RESULT_KEYS)
+    keys = tuple(c for c in spec.columns if c not in columns)
+    updates = redacted_examples(read_table(spark, spec, root), spec, keys, needles)
+    condition = " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in keys)
     before = last_version(spark, spec, root)
     (
         DeltaTable.forPath(spark, spec.path(root)).alias("t")
