@@ -47,8 +47,10 @@ from jobs.common.fs import path_exists
 from jobs.common.secrets import load_pseudonym_key
 from jobs.erasure.catalog import keyed_tables
 from jobs.erasure.schemas import ERASURE_LOG, TOMBSTONES
+from jobs.erasure.tombstones import tombstone
 from jobs.erasure.transforms import (
     example_columns,
+    identifiers,
     label_columns,
     lines_naming,
     redacted_examples,
@@ -70,21 +72,25 @@ def read_ids(spark: SparkSession, ids_file: str) -> DataFrame:
     return spark.read.text(ids_file)
 
 
-def needles_of(spark: SparkSession, root: str, erased: DataFrame) -> DataFrame:
-    """The strings that identify the targets in free text: id, user_key, phone."""
-    found = erased.select(F.col("user_id").alias("needle")).unionByName(
-        erased.select(F.col("user_key").alias("needle")))
+def identifiers_of(spark: SparkSession, root: str, erased: DataFrame) -> DataFrame:
     users = BRONZE_TABLES["users"]
-    if table_exists(spark, users, root):
-        phones = read_table(spark, users, root).join(erased, on="user_id", how="left_semi")
-        found = found.unionByName(phones.select(F.col("phone").alias("needle")))
-    return found.filter(F.length("needle") > 0).distinct()
+    bronze = read_table(spark, users, root) if table_exists(spark, users, root) else None
+    return identifiers(erased, bronze)
 
 
-def write_tombstones(erased: DataFrame, root: str, request_id: str, requested_at: dt.datetime,
-                     run_id: str) -> int:
-    rows = erased.select("tombstone", F.lit(request_id).alias("request_id"),
-                         F.lit(requested_at).cast("timestamp").alias("requested_at"))
+def needles_of(found: DataFrame) -> DataFrame:
+    """The strings that identify the targets in free text: id, phone, user_key."""
+    return found.select(F.col("identifier").alias("needle")).unionByName(
+        found.select(F.col("user_key").alias("needle"))).distinct()
+
+
+def write_tombstones(found: DataFrame, keys: DataFrame, root: str, request_id: str,
+                     requested_at: dt.datetime, run_id: str) -> int:
+    """One tombstone per id and per phone of the targets (ingest checks both)."""
+    rows = found.crossJoin(F.broadcast(keys)).select(
+        tombstone(F.col("identifier")).alias("tombstone"),
+        F.lit(request_id).alias("request_id"),
+        F.lit(requested_at).cast("timestamp").alias("requested_at")).distinct()
     metrics = merge_insert_new(rows, TOMBSTONES, root, ("tombstone",), None, run_id)
     return int(metrics.get("numTargetRowsInserted", 0))
 
@@ -108,7 +114,7 @@ def sync_stats_property(spark: SparkSession, spec: TableSpec, root: str) -> None
                 spec.layer, spec.name, STATS_PROPERTY)
 
 
-def delete_rows(spark: SparkSession, spec: TableSpec, root: str, erased: DataFrame) -> int:
+def delete_rows(spark: SparkSession, spec: TableSpec, root: str, found: DataFrame) -> int:
     """MERGE ... WHEN MATCHED DELETE of the rows belonging to or naming a target."""
     condition = row_condition(spec)
     if condition is None:
@@ -116,7 +122,7 @@ def delete_rows(spark: SparkSession, spec: TableSpec, root: str, erased: DataFra
     before = last_version(spark, spec, root)
     (
         DeltaTable.forPath(spark, spec.path(root)).alias("t")
-        .merge(F.broadcast(erased).alias("s"), condition)
+        .merge(F.broadcast(found).alias("s"), condition)
         .whenMatchedDelete()
         .execute()
     )
@@ -187,10 +193,10 @@ def zero_retention(spark: SparkSession) -> Iterator[None]:
 
 
 def erase_table(spark: SparkSession, spec: TableSpec, root: str, erased: DataFrame,
-                needles: DataFrame) -> tuple[int, int]:
+                found: DataFrame, needles: DataFrame) -> tuple[int, int]:
     """(rows deleted, other rows rewritten); then VACUUM RETAIN 0 HOURS."""
     sync_stats_property(spark, spec, root)
-    deleted = delete_rows(spark, spec, root, erased)
+    deleted = delete_rows(spark, spec, root, found)
     updated = relabel_rows(spark, spec, root, erased) + redact_rows(spark, spec, root, needles)
     with zero_retention(spark):
         DeltaTable.forPath(spark, spec.path(root)).vacuum(0.0)
@@ -203,11 +209,11 @@ def hadoop_fs(spark: SparkSession, path: str):
     return hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hadoop_path
 
 
-def rewrite_file(spark: SparkSession, file: str, erased: DataFrame) -> None:
+def rewrite_file(spark: SparkSession, file: str, found: DataFrame) -> None:
     """The landing file without the lines naming a target, in its line order."""
     jvm = spark.sparkContext._jvm
     lines = spark.read.text(file).withColumn("_n", F.monotonically_increasing_id())
-    kept = lines.join(lines_naming(lines, erased, ("_n",)), on="_n", how="left_anti")
+    kept = lines.join(lines_naming(lines, found, ("_n",)), on="_n", how="left_anti")
     tmp = f"{file}.erasure-tmp"
     kept.coalesce(1).sortWithinPartitions("_n").select("value").write.mode("overwrite").text(tmp)
     fs, target = hadoop_fs(spark, file)
@@ -218,7 +224,7 @@ def rewrite_file(spark: SparkSession, file: str, erased: DataFrame) -> None:
     fs.delete(jvm.org.apache.hadoop.fs.Path(tmp), True)
 
 
-def rewrite_landing(spark: SparkSession, root: str, erased: DataFrame) -> dict[str, int]:
+def rewrite_landing(spark: SparkSession, root: str, found: DataFrame) -> dict[str, int]:
     """Lines removed per source; each landing file naming a target is rewritten without them.
 
     The affected files are listed on the driver (one row per file, not per record).
@@ -231,10 +237,10 @@ def rewrite_landing(spark: SparkSession, root: str, erased: DataFrame) -> dict[s
         lines = spark.read.option("recursiveFileLookup", "true").text(base).select(
             "value", F.col("_metadata.file_path").alias("file"),
             F.monotonically_increasing_id().alias("_n"))
-        hits = lines_naming(lines, erased, ("file", "_n"))
+        hits = lines_naming(lines, found, ("file", "_n"))
         per_file = hits.groupBy("file").agg(F.count(F.lit(1)).alias("lines")).collect()
         for row in per_file:
-            rewrite_file(spark, row["file"], erased)
+            rewrite_file(spark, row["file"], found)
         removed[source] = sum(int(r["lines"]) for r in per_file)
     return removed
 
@@ -287,25 +293,26 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     root = cfg.lakehouse_root
     request_id = request_id or run_id
     requested_at = requested_at or dt.datetime.combine(first, dt.time(), dt.UTC)
-    erased = targets(read_ids(spark, ids_file), keys).cache()
+    # Fixed once (localCheckpoint, not cache: Delta re-caches plans over a table it writes,
+    # and the phones come from bronze/users, which the erasure empties of them).
+    erased = targets(read_ids(spark, ids_file), keys).localCheckpoint()
     ids = erased.count()
     if ids == 0:
         raise InputError(f"ids file {ids_file} names no user id")
-    needles = needles_of(spark, root, erased).cache()
+    found = identifiers_of(spark, root, erased).localCheckpoint()
+    needles = needles_of(found).localCheckpoint()
     needle_list = [r["needle"] for r in needles.collect()]  # the request's own, a handful
     counts: dict[str, tuple[int, int]] = {}
     with commit_metadata(spark, run_id):
-        write_tombstones(erased, root, request_id, requested_at, run_id)
+        write_tombstones(found, keys, root, request_id, requested_at, run_id)
         for spec in keyed_tables():
             if table_exists(spark, spec, root):
                 counts[f"{spec.layer}/{spec.name}"] = erase_table(spark, spec, root, erased,
-                                                                 needles)
-    for source, lines in rewrite_landing(spark, root, erased).items():
+                                                                 found, needles)
+    for source, lines in rewrite_landing(spark, root, found).items():
         counts[f"landing/{source}"] = (lines, 0)
     counts["quality/gx"] = (0, redact_quality_files(root, needle_list))
     write_log(spark, root, counts, ids, request_id, requested_at, run_id)
-    erased.unpersist()
-    needles.unpersist()
     print(f"erasure {request_id} ({ids} ids, requested {requested_at.isoformat()}), "
           f"run {run_id}: rows deleted / rewritten per table")
     for table, (deleted, updated) in sorted(counts.items()):

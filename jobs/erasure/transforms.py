@@ -44,6 +44,21 @@ def targets(ids: DataFrame, keys: DataFrame) -> DataFrame:
     )
 
 
+def identifiers(erased: DataFrame, bronze_users: DataFrame | None) -> DataFrame:
+    """(user_id, user_key, identifier): each target once with its id, once with its phone.
+
+    The phone is what a landed record whose user_id was lost (a null id, a cut line)
+    still names the user by. Deletes may match a row twice (id and phone): Delta allows
+    that for a MERGE whose only clause is an unconditional DELETE.
+    """
+    found = erased.select("user_id", "user_key", F.col("user_id").alias("identifier"))
+    if bronze_users is not None:
+        phones = bronze_users.join(erased, on="user_id", how="inner").select(
+            "user_id", "user_key", F.trim(F.col("phone")).alias("identifier"))
+        found = found.unionByName(phones.filter(F.length("identifier") > 0))
+    return found.distinct()
+
+
 def row_columns(spec: TableSpec) -> tuple[str, ...]:
     """The columns by which a row belongs to or names a user (deleted when it does)."""
     return tuple(c for c in identifier_columns(spec)
@@ -51,7 +66,8 @@ def row_columns(spec: TableSpec) -> tuple[str, ...]:
 
 
 def row_condition(spec: TableSpec) -> Column | None:
-    """A row of the table that belongs to or names a target ``s``; None if none can."""
+    """A row of the table that belongs to or names a target ``s`` (an ``identifiers`` row);
+    None if none can."""
     parts: list[Column] = []
     for column in row_columns(spec):
         target = F.col(f"t.{column}")
@@ -60,7 +76,7 @@ def row_condition(spec: TableSpec) -> Column | None:
         elif column in KEY_COLUMNS:
             parts.append(target == F.col("s.user_key"))
         elif column in RAW_TEXT_COLUMNS:
-            parts.append(F.array_contains(candidate_ids(target), F.col("s.user_id")))
+            parts.append(F.array_contains(candidate_ids(target), F.col("s.identifier")))
     if not parts:
         return None
     condition = parts[0]
@@ -117,8 +133,9 @@ def redacted_examples(table: DataFrame, spec: TableSpec, keys: tuple[str, ...],
                                    for c in columns))
 
 
-def lines_naming(lines: DataFrame, erased: DataFrame, keys: tuple[str, ...]) -> DataFrame:
-    """The ``keys`` (e.g. file and line number) of each landed line naming an erased id."""
-    named = lines.select(*keys, F.explode(candidate_ids(F.col("value"))).alias("user_id"))
-    return named.join(erased.select("user_id"), on="user_id", how="left_semi").select(
+def lines_naming(lines: DataFrame, found: DataFrame, keys: tuple[str, ...]) -> DataFrame:
+    """The ``keys`` (e.g. file and line number) of each landed line naming a target's id or
+    phone (``found``: an ``identifiers`` frame)."""
+    named = lines.select(*keys, F.explode(candidate_ids(F.col("value"))).alias("identifier"))
+    return named.join(found.select("identifier"), on="identifier", how="left_semi").select(
         *keys).distinct()

@@ -18,8 +18,10 @@ UNKNOWN_USER = "unknown_user_id"
 # A record of an erased user (privacy/tombstones): dropped and counted, never quarantined,
 # since the quarantine keeps the raw text and the raw text holds the id.
 ERASED = "erased_user"
-# An id field as it appears in a landed line, parsed or not (a malformed line is cut short).
-ID_IN_TEXT = r'"(?:user_id|friend_id)"\s*:\s*"([^"]*)"'
+# An identifier field as it appears in a landed line, parsed or not (a malformed line is cut
+# short): the ids, and the phone, which a record whose user_id was lost still carries.
+ID_FIELDS = ("user_id", "friend_id", "phone")
+ID_IN_TEXT = r'"(?:user_id|friend_id|phone)"\s*:\s*"([^"]*)"'
 
 # How each landing string becomes its bronze type. Fields not listed stay strings
 # (trimmed, blank -> null).
@@ -89,17 +91,17 @@ def with_rule_reason(source: str, cfg: Config) -> callable:
 
 
 def candidate_ids(value: Column) -> Column:
-    """Every user id a landed line names: the id fields as parsed and as found in the text."""
+    """Every identifier a landed line names (ID_FIELDS), as parsed and as found in the text."""
     found = F.concat(
         F.regexp_extract_all(value, F.lit(ID_IN_TEXT), 1),
-        F.array(F.get_json_object(value, "$.user_id"), F.get_json_object(value, "$.friend_id")),
+        F.array(*(F.get_json_object(value, f"$.{field}") for field in ID_FIELDS)),
     )
     trimmed = F.transform(found, lambda x: F.trim(x))
     return F.array_distinct(F.filter(trimmed, lambda x: x.isNotNull() & (x != "")))
 
 
 def with_erased_reason(tombstones: DataFrame, keys: DataFrame) -> callable:
-    """Sets ``reason`` to ERASED for a line naming an erased user (any id field, any reason).
+    """Sets ``reason`` to ERASED for a line naming an erased user's id or phone (any reason).
 
     ``tombstones`` has a ``tombstone`` column; ``keys`` is the pseudonym key frame.
     """

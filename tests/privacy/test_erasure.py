@@ -20,7 +20,7 @@ from jobs.demo.main import earliest_landing_date
 from jobs.erasure import main as erasure
 from jobs.erasure.catalog import keyed_tables
 from jobs.erasure.schemas import ERASURE_LOG
-from jobs.erasure.transforms import row_condition, targets
+from jobs.erasure.transforms import identifiers, row_condition, targets
 from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE
 from jobs.ingest.transforms import candidate_ids
@@ -55,7 +55,7 @@ def victim(spark, root: str) -> str:
     return chosen
 
 
-def rows_of(spark, root: str, erased) -> dict[str, int]:
+def rows_of(spark, root: str, found) -> dict[str, int]:
     """Rows of each existing keyed table that belong to or name the user (before erasure)."""
     counts = {}
     for spec in keyed_tables():
@@ -64,7 +64,7 @@ def rows_of(spark, root: str, erased) -> dict[str, int]:
             continue
         table = read_table(spark, spec, root).alias("t")
         counts[f"{spec.layer}/{spec.name}"] = table.join(
-            F.broadcast(erased).alias("s"), condition, "left_semi").count()
+            F.broadcast(found).alias("s"), condition, "left_semi").count()
     return counts
 
 
@@ -102,7 +102,8 @@ def test_erasure_removes_a_user_everywhere_and_keeps_them_out(spark, lakehouse, 
     phone = user.first()["phone"]
     assert phone
     users_date = user.agg(F.min("ingest_date")).first()[0]
-    expected = rows_of(spark, root, erased)
+    found = identifiers(erased, read_table(spark, BRONZE_TABLES["users"], root))
+    expected = rows_of(spark, root, found.localCheckpoint())
     for table in ("bronze/users", "bronze/events", "bronze/orders", "bronze/relations",
                   "bronze/quarantine", "silver/users", "silver/events",
                   "silver/relations", "gold/user_profile", "gold/segment_membership",

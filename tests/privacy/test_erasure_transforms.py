@@ -13,7 +13,7 @@ from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from jobs.common.secrets import PseudonymKey
-from jobs.erasure.transforms import redacted_examples, relabelled, targets
+from jobs.erasure.transforms import identifiers, redacted_examples, relabelled, targets
 from jobs.ingest.transforms import (
     classify,
     known_users,
@@ -142,3 +142,28 @@ def test_quality_examples_quoting_a_target_are_redacted_others_untouched(spark):
          (D, "gold/user_profile", "s", 2, "[erased] and [erased]", None)], schema)
     assert_df_equality(redacted_examples(table, VALIDATION_RESULTS, keys, needles), expected,
                        ignore_row_order=True, ignore_nullable=True)
+
+
+def test_identifiers_are_each_targets_id_and_phone(spark, keys):
+    erased = targets(spark.createDataFrame([("u1",), ("u2",)], "value string"), keys)
+    bronze = spark.createDataFrame([("u1", " 13800000001 "), ("u2", None), ("u3", "13800000003")],
+                                   "user_id string, phone string")
+    expected = spark.createDataFrame(
+        [("u1", mac("u1"), "u1"), ("u1", mac("u1"), "13800000001"), ("u2", mac("u2"), "u2")],
+        "user_id string, user_key string, identifier string")
+    assert_df_equality(identifiers(erased, bronze), expected, ignore_row_order=True,
+                       ignore_nullable=True)
+
+
+def test_a_record_that_lost_its_user_id_is_dropped_by_the_erased_phone(spark, cfg, keys):
+    phone_tombstone = spark.createDataFrame([(mac("tombstone:13800000001"),)], "tombstone string")
+    user = {"registered_at": "2026-06-01T00:00:00Z", "phone": "13800000001"}
+    cases = [(json.dumps({"user_id": None, **user}), "erased_user"),
+             (json.dumps({"user_id": None, **user, "phone": "13800000002"}), "missing_user_id")]
+    lines = spark.createDataFrame([(line, D) for line, _ in cases], LINES)
+    actual = classify(lines, "users", cfg, None,
+                      with_erased_reason(phone_tombstone, keys)).select("value", "reason")
+    reasons = T.StructType([T.StructField("value", T.StringType()),
+                            T.StructField("reason", T.StringType())])
+    assert_df_equality(actual, spark.createDataFrame(cases, reasons), ignore_row_order=True,
+                       ignore_nullable=True)
