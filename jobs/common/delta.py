@@ -56,10 +56,12 @@ class TableSpec:
     def table_properties(self) -> dict[str, str]:
         props = dict(DEFAULT_PROPERTIES) | dict(self.properties)
         if self.stats_free_columns:
-            # Partition and boolean columns never carry statistics; naming them is an error.
+            # Partition, boolean, array and map columns never carry statistics; naming
+            # them is an error (DELTA_COLUMN_DATA_SKIPPING_NOT_SUPPORTED_TYPE).
             skipped = set(self.stats_free_columns) | set(self.partition_by)
+            no_stats_types = (T.BooleanType, T.ArrayType, T.MapType)
             with_stats = [f.name for f in self.schema.fields if f.name not in skipped
-                          and not isinstance(f.dataType, T.BooleanType)]
+                          and not isinstance(f.dataType, no_stats_types)]
             props["delta.dataSkippingStatsColumns"] = ",".join(with_stats)
         return props
 
