@@ -7,6 +7,8 @@ import importlib
 import pkgutil
 import re
 
+from pyspark.sql import types as T
+
 import jobs
 from jobs.common.delta import TableSpec, staged
 from jobs.common.identifiers import IDENTIFIER_COLUMNS
@@ -71,6 +73,9 @@ def test_no_identifier_column_keeps_delta_statistics():
         stats = spec.table_properties()["delta.dataSkippingStatsColumns"].split(",")
         assert not set(stats) & IDENTIFIER_COLUMNS, spec.name
         assert not set(stats) & set(spec.partition_by), spec.name
+        types = {f.name: f.dataType for f in spec.schema.fields}
+        refused = [c for c in stats if isinstance(types[c], (T.ArrayType, T.MapType))]
+        assert refused == [], (spec.name, refused)  # Delta fails the write on these
     bronze_users = BRONZE_TABLES["users"].table_properties()["delta.dataSkippingStatsColumns"]
     assert "phone" not in bronze_users.split(",") and "registered_at" in bronze_users
     assert "raw_record" not in QUARANTINE_TABLE.table_properties()[
