@@ -108,7 +108,8 @@ def run(spark: SparkSession, cfg: Config, path: str, load_date: dt.date,
     if counts["read"] != counts["loaded"] + counts["quarantined"] + counts["duplicates"] or \
             counts["quarantined"] != quarantined.get("numOutputRows", 0):
         raise ReconciliationError(f"{SOURCE}: {counts}, quarantine commit {quarantined}")
-    log_row = {"source": SOURCE, "ingest_date": load_date, "run_id": run_id, **counts}
+    log_row = {"source": SOURCE, "ingest_date": load_date, "run_id": run_id, "erased": 0,
+               **counts}
     replace_where(spark.createDataFrame([log_row], INGEST_LOG_TABLE.schema), INGEST_LOG_TABLE,
                   root, f"source = '{SOURCE}'", run_id)
     orders_written = written.get("numOutputRows", 0)

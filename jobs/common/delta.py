@@ -16,6 +16,8 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
 
+from jobs.common.identifiers import IDENTIFIER_COLUMNS
+
 # Properties every table gets: no deletion vectors or column mapping, so the
 # protocol stays readable by delta-rs and older engines (BI readers).
 DEFAULT_PROPERTIES: Mapping[str, str] = {
@@ -34,7 +36,8 @@ class TableSpec:
     partition_by: tuple[str, ...] = ()
     comment: str = ""
     properties: Mapping[str, str] = field(default_factory=dict)
-    # Columns Delta must keep no min/max statistics for (direct identifiers).
+    # Columns Delta must keep no min/max statistics for, beside the identifier columns
+    # (jobs/common/identifiers.py), which never have any.
     no_stats_columns: tuple[str, ...] = ()
 
     @property
@@ -44,13 +47,21 @@ class TableSpec:
     def path(self, root: str) -> str:
         return f"{root.rstrip('/')}/{self.layer}/{self.name}"
 
+    @property
+    def stats_free_columns(self) -> tuple[str, ...]:
+        """The declared no-statistics columns and every identifier column of the table."""
+        found = [c for c in self.columns if c in IDENTIFIER_COLUMNS or c in self.no_stats_columns]
+        return tuple(found)
+
     def table_properties(self) -> dict[str, str]:
         props = dict(DEFAULT_PROPERTIES) | dict(self.properties)
-        if self.no_stats_columns:
-            # Partition and boolean columns never carry statistics; naming them is an error.
-            skipped = set(self.no_stats_columns) | set(self.partition_by)
+        if self.stats_free_columns:
+            # Partition, boolean, array and map columns never carry statistics; naming
+            # them is an error (DELTA_COLUMN_DATA_SKIPPING_NOT_SUPPORTED_TYPE).
+            skipped = set(self.stats_free_columns) | set(self.partition_by)
+            no_stats_types = (T.BooleanType, T.ArrayType, T.MapType)
             with_stats = [f.name for f in self.schema.fields if f.name not in skipped
-                          and not isinstance(f.dataType, T.BooleanType)]
+                          and not isinstance(f.dataType, no_stats_types)]
             props["delta.dataSkippingStatsColumns"] = ",".join(with_stats)
         return props
 

@@ -6,7 +6,10 @@
 Reads ``landing/<source>/ingest_date=D/`` for every date of the run, writes valid
 records to ``bronze/<source>`` and rejected ones to ``bronze/quarantine`` (both
 scoped to the run's dates, so a re-run replaces them), and prints the
-reconciliation: read = loaded + quarantined + duplicates, per source.
+reconciliation: read = loaded + quarantined + duplicates + erased, per source. Once
+a user has been erased (jobs/erasure), ``privacy/tombstones`` exists and ingest needs
+the pseudonym key to recompute each landed id's tombstone: an erased user's records are
+dropped and counted, never loaded or quarantined.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.common.errors import SegmentationError
 from jobs.common.fs import path_exists
+from jobs.common.secrets import load_pseudonym_key
+from jobs.erasure.schemas import TOMBSTONES
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
 from jobs.ingest.transforms import (
     classify,
@@ -33,7 +38,9 @@ from jobs.ingest.transforms import (
     known_users,
     quarantine_rows,
     reconciliation,
+    with_erased_reason,
 )
+from jobs.silver.pseudonym import key_frame
 
 log = logging.getLogger("jobs.ingest")
 LINES_SCHEMA = T.StructType([T.StructField("value", T.StringType()),
@@ -73,15 +80,29 @@ def extract_known_users(spark: SparkSession, root: str) -> DataFrame | None:
     return known_users(read_table(spark, users, root)) if table_exists(spark, users, root) else None
 
 
+def erased_check(spark: SparkSession, cfg: Config):
+    """``with_erased_reason`` over privacy/tombstones, or None before any erasure.
+
+    Loads the pseudonym key when there are tombstones: a missing key stops the job
+    before any landing file is read.
+    """
+    root = cfg.lakehouse_root
+    if not table_exists(spark, TOMBSTONES, root):
+        return None
+    keys = key_frame(spark, load_pseudonym_key(cfg))
+    return with_erased_reason(read_table(spark, TOMBSTONES, root), keys)
+
+
 def ingest_source(spark: SparkSession, cfg: Config, source: str, first: dt.date, last: dt.date,
-                  run_id: str) -> list[dict]:
+                  run_id: str, erased=None) -> list[dict]:
     """Classify, load and quarantine one source; return its per-date reconciliation rows."""
     root = cfg.lakehouse_root
     lines = read_landing(spark, root, source, first, last)
     users = extract_known_users(spark, root) if source != "users" else None
     if users is None and source != "users":
         users = spark.createDataFrame([], "user_id string, known_since date")
-    classified = classify(lines, source, cfg, users).persist(StorageLevel.MEMORY_AND_DISK)
+    classified = classify(lines, source, cfg, users, erased).persist(
+        StorageLevel.MEMORY_AND_DISK)
     try:
         condition = date_condition(first, last)
         loaded = replace_where(filter_valid(classified), BRONZE_TABLES[source], root, condition,
@@ -97,9 +118,10 @@ def ingest_source(spark: SparkSession, cfg: Config, source: str, first: dt.date,
 
 
 def check_reconciliation(source: str, rows: list[dict], written: int, quarantined: int) -> None:
-    """Every distinct line read is in bronze or in quarantine, exactly once."""
+    """Every distinct line read is in bronze, in quarantine or erased, exactly once."""
     for row in rows:
-        if row["read"] != row["loaded"] + row["quarantined"] + row["duplicates"]:
+        if row["read"] != (row["loaded"] + row["quarantined"] + row["duplicates"]
+                           + row["erased"]):
             raise ReconciliationError(f"{source} {row['ingest_date']}: {row}")
     loaded = sum(r["loaded"] for r in rows)
     rejected = sum(r["quarantined"] for r in rows)
@@ -113,22 +135,34 @@ def write_ingest_log(spark: SparkSession, cfg: Config, rows: list[dict], first: 
                      last: dt.date, sources: Sequence[str], run_id: str) -> None:
     log_rows = [{**row, "run_id": run_id} for row in rows]
     frame = spark.createDataFrame(log_rows, INGEST_LOG_TABLE.schema)
+    add_erased_column(spark, cfg.lakehouse_root)
     in_sources = ", ".join(f"'{s}'" for s in sources)
     replace_where(frame, INGEST_LOG_TABLE, cfg.lakehouse_root,
                   f"source IN ({in_sources}) AND {date_condition(first, last)}", run_id)
 
 
+def add_erased_column(spark: SparkSession, root: str) -> None:
+    """An ingest log written before erasure existed gains its ``erased`` column (migration)."""
+    if not table_exists(spark, INGEST_LOG_TABLE, root):
+        return
+    if "erased" not in read_table(spark, INGEST_LOG_TABLE, root).columns:
+        spark.sql(f"ALTER TABLE delta.`{INGEST_LOG_TABLE.path(root)}` "
+                  "ADD COLUMNS (erased BIGINT COMMENT 'distinct lines of erased users')")
+
+
 def format_reconciliation(rows: list[dict]) -> str:
-    header = f"{'source':<14}{'read':>12}{'loaded':>12}{'quarantined':>13}{'duplicates':>12}"
+    header = (f"{'source':<14}{'read':>12}{'loaded':>12}{'quarantined':>13}{'duplicates':>12}"
+              f"{'erased':>8}")
     lines = [header, "-" * len(header)]
     for source in SOURCES:
         mine = [r for r in rows if r["source"] == source]
         if not mine:
             continue
         total = {k: sum(r[k] for r in mine) for k in ("read", "loaded", "quarantined",
-                                                      "duplicates")}
+                                                      "duplicates", "erased")}
         lines.append(f"{source:<14}{total['read']:>12,}{total['loaded']:>12,}"
-                     f"{total['quarantined']:>13,}{total['duplicates']:>12,}")
+                     f"{total['quarantined']:>13,}{total['duplicates']:>12,}"
+                     f"{total['erased']:>8,}")
     return "\n".join(lines)
 
 
@@ -136,14 +170,15 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         sources: Sequence[str] = SOURCES) -> list[dict]:
     """Ingest every source for the dates; users first, since the others are checked against them."""
     ordered = [s for s in SOURCES if s in sources]
+    erased = erased_check(spark, cfg)
     rows: list[dict] = []
     for source in ordered:
-        source_rows = ingest_source(spark, cfg, source, first, last, run_id)
+        source_rows = ingest_source(spark, cfg, source, first, last, run_id, erased)
         rows.extend(source_rows)
         log.info("%s: %d landing dates ingested", source, len(source_rows))
     write_ingest_log(spark, cfg, rows, first, last, ordered, run_id)
     print(f"bronze ingestion {first}..{last} (run {run_id}) — read = loaded + quarantined "
-          f"+ duplicates, reconciled per source and date:")
+          f"+ duplicates + erased, reconciled per source and date:")
     print(format_reconciliation(rows))
     return rows
 

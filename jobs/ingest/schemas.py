@@ -154,6 +154,8 @@ INGEST_LOG_SCHEMA = T.StructType([
     T.StructField("loaded", T.LongType(), nullable=False),
     T.StructField("quarantined", T.LongType(), nullable=False),
     T.StructField("duplicates", T.LongType(), nullable=False),
+    T.StructField("erased", T.LongType(), nullable=False,
+                  metadata={"comment": "distinct lines of erased users, dropped (tombstones)"}),
     T.StructField("run_id", T.StringType(), nullable=False),
 ])
 
@@ -162,5 +164,6 @@ INGEST_LOG_TABLE = TableSpec(
     name="ingest_log",
     schema=INGEST_LOG_SCHEMA,
     partition_by=(),
-    comment="Per source and landing date: lines read = loaded + quarantined + duplicates.",
+    comment="Per source and landing date: lines read = loaded + quarantined + duplicates "
+            "+ erased.",
 )

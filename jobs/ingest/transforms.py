@@ -9,11 +9,19 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from jobs.common.config import Config
+from jobs.erasure.tombstones import tombstone
 from jobs.ingest.rules import first_broken_rule, source_rules
 from jobs.ingest.schemas import LANDING_SCHEMAS
 
 MALFORMED = "malformed_record"
 UNKNOWN_USER = "unknown_user_id"
+# A record of an erased user (privacy/tombstones): dropped and counted, never quarantined,
+# since the quarantine keeps the raw text and the raw text holds the id.
+ERASED = "erased_user"
+# An identifier field as it appears in a landed line, parsed or not (a malformed line is cut
+# short): the ids, and the phone, which a record whose user_id was lost still carries.
+ID_FIELDS = ("user_id", "friend_id", "phone")
+ID_IN_TEXT = r'"(?:user_id|friend_id|phone)"\s*:\s*"([^"]*)"'
 
 # How each landing string becomes its bronze type. Fields not listed stay strings
 # (trimmed, blank -> null).
@@ -82,6 +90,42 @@ def with_rule_reason(source: str, cfg: Config) -> callable:
     return transform
 
 
+def candidate_ids(value: Column) -> Column:
+    """Every identifier a landed line names (ID_FIELDS), as parsed and as found in the text."""
+    found = F.concat(
+        F.regexp_extract_all(value, F.lit(ID_IN_TEXT), 1),
+        F.array(*(F.get_json_object(value, f"$.{field}") for field in ID_FIELDS)),
+    )
+    trimmed = F.transform(found, lambda x: F.trim(x))
+    return F.array_distinct(F.filter(trimmed, lambda x: x.isNotNull() & (x != "")))
+
+
+def with_erased_reason(tombstones: DataFrame, keys: DataFrame) -> callable:
+    """Sets ``reason`` to ERASED for a line naming an erased user's id or phone (any reason).
+
+    ``tombstones`` has a ``tombstone`` column; ``keys`` is the pseudonym key frame.
+    """
+
+    def transform(df: DataFrame) -> DataFrame:
+        named = df.select("ingest_date", "value",
+                          F.explode(candidate_ids(F.col("value"))).alias("_candidate"))
+        erased = (
+            named.crossJoin(F.broadcast(keys))
+            .withColumn("tombstone", tombstone(F.col("_candidate")))
+            .join(tombstones.select("tombstone"), on="tombstone", how="left_semi")
+            .select("ingest_date", "value").distinct()
+            .withColumn("_erased", F.lit(True))
+        )
+        return (
+            df.join(erased, on=["ingest_date", "value"], how="left")
+            .withColumn("reason", F.when(F.col("_erased"), F.lit(ERASED))
+                        .otherwise(F.col("reason")))
+            .drop("_erased")
+        )
+
+    return transform
+
+
 def known_users(bronze_users: DataFrame) -> DataFrame:
     """Each user id once, with the first landing date it is known from (unique by user_id)."""
     return bronze_users.groupBy("user_id").agg(F.min("ingest_date").alias("known_since"))
@@ -106,13 +150,20 @@ def with_unknown_user_reason(source: str, users: DataFrame) -> callable:
     return transform
 
 
-def classify(lines: DataFrame, source: str, cfg: Config, users: DataFrame | None) -> DataFrame:
-    """Distinct landing lines with their typed fields and a reason (null when valid)."""
+def classify(lines: DataFrame, source: str, cfg: Config, users: DataFrame | None,
+             erased: callable | None = None) -> DataFrame:
+    """Distinct landing lines with their typed fields and a reason (null when valid).
+
+    ``erased`` (``with_erased_reason``) marks the lines of erased users before the user
+    check, so that they are never an unknown user's quarantined record.
+    """
     classified = (
         lines.transform(dedupe_lines)
         .transform(with_parsed_record(source))
         .transform(with_rule_reason(source, cfg))
     )
+    if erased is not None:
+        classified = classified.transform(erased)
     if USER_REFERENCES[source]:
         if users is None:
             raise ValueError(f"{source} needs the known users to check its user ids")
@@ -125,8 +176,8 @@ def filter_valid(classified: DataFrame) -> DataFrame:
 
 
 def quarantine_rows(classified: DataFrame, source: str, run_id: str) -> DataFrame:
-    """Rejected records in the quarantine layout; each distinct line once."""
-    return classified.filter(F.col("reason").isNotNull()).select(
+    """Rejected records in the quarantine layout; each distinct line once (erased users' never)."""
+    return classified.filter(F.col("reason") != ERASED).select(
         F.lit(source).alias("source"),
         F.col("value").alias("raw_record"),
         F.col("reason"),
@@ -136,12 +187,15 @@ def quarantine_rows(classified: DataFrame, source: str, run_id: str) -> DataFram
 
 
 def reconciliation(classified: DataFrame, source: str) -> DataFrame:
-    """Per landing date: lines read, loaded, quarantined and exact duplicates dropped."""
+    """Per landing date: lines read, loaded, quarantined, exact duplicates dropped and
+    distinct lines of erased users dropped."""
     valid = F.col("reason").isNull()
+    erased = F.col("reason") == ERASED
     return classified.groupBy("ingest_date").agg(
         F.sum("copies").alias("read"),
         F.count_if(valid).alias("loaded"),
-        F.count_if(~valid).alias("quarantined"),
+        F.count_if(~valid & ~erased).alias("quarantined"),
         F.sum(F.col("copies") - 1).alias("duplicates"),
+        F.count_if(erased).alias("erased"),
     ).select(F.lit(source).alias("source"), "ingest_date", "read", "loaded", "quarantined",
-             "duplicates")
+             "duplicates", "erased")

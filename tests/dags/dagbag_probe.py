@@ -27,6 +27,17 @@ VALID_PARAMS = {
                 "fail_on_drift": True},
 }
 
+# The erasure DAG's own cases (its Params are not the daily run's).
+ERASURE_INVALID_PARAMS = {
+    "no_ids_file": {"request_id": "r-1"},
+    "ids_file_relative": {"ids_file": "ids.txt", "request_id": "r-1"},
+    "request_id_with_space": {"ids_file": "/secure/r-1.txt", "request_id": "r 1"},
+}
+ERASURE_VALID_PARAMS = {
+    "a_path": {"ids_file": "/secure/r-1.txt", "request_id": "r-1"},
+    "a_uri": {"ids_file": "s3a://privacy/requests/r-2.txt", "request_id": "TICKET.2"},
+}
+
 
 def param_errors(dag, conf: dict) -> str | None:
     """What Airflow says when a run is triggered with this conf (None: accepted)."""
@@ -42,6 +53,9 @@ def param_errors(dag, conf: dict) -> str | None:
 
 
 def describe(dag) -> dict:
+    erasure = dag.dag_id == "segmentation_erasure"
+    invalid = ERASURE_INVALID_PARAMS if erasure else INVALID_PARAMS
+    valid = ERASURE_VALID_PARAMS if erasure else VALID_PARAMS
     return {
         "fileloc": dag.fileloc,
         "tags": sorted(dag.tags),
@@ -65,8 +79,8 @@ def describe(dag) -> dict:
             }
             for task in dag.tasks
         },
-        "invalid_params": {name: param_errors(dag, conf) for name, conf in INVALID_PARAMS.items()},
-        "valid_params": {name: param_errors(dag, conf) for name, conf in VALID_PARAMS.items()},
+        "invalid_params": {name: param_errors(dag, conf) for name, conf in invalid.items()},
+        "valid_params": {name: param_errors(dag, conf) for name, conf in valid.items()},
     }
 
 

@@ -100,3 +100,19 @@ def test_params_refuse_invalid_values_naming_the_param(dagbag):
     for case, param in expected.items():
         assert refused[case] and refused[case].startswith(f"Invalid input for param {param}:"), \
             (case, refused[case])
+
+
+def test_erasure_dag_is_one_spark_submit_started_by_hand_with_a_file_of_ids(dagbag):
+    dag = dagbag["dags"]["segmentation_erasure"]
+    assert "NullTimetable" in dag["timetable"]
+    assert dag["params"] == ["ids_file", "request_id"]
+    (task,) = dag["tasks"].values()
+    assert task["operator"] == "SparkSubmitOperator"
+    assert task["conn_id"] == "spark_default"
+    assert task["application"] == str(REPO / "jobs" / "erasure" / "main.py")
+    assert dag["valid_params"] == {"a_path": None, "a_uri": None}
+    for case, param in {"no_ids_file": "ids_file", "ids_file_relative": "ids_file",
+                        "request_id_with_space": "request_id"}.items():
+        refused = dag["invalid_params"][case]
+        assert refused and refused.startswith(f"Invalid input for param {param}:"), \
+            (case, refused)

@@ -187,8 +187,9 @@ def test_exact_duplicates_counted_once_and_reconciled(spark, cfg, users):
         T.StructField("source", T.StringType()), T.StructField("ingest_date", T.DateType()),
         T.StructField("read", T.LongType()), T.StructField("loaded", T.LongType()),
         T.StructField("quarantined", T.LongType()), T.StructField("duplicates", T.LongType()),
+        T.StructField("erased", T.LongType()),
     ])
-    want = spark.createDataFrame([("events", D, 7, 2, 2, 3)], recon_schema)
+    want = spark.createDataFrame([("events", D, 7, 2, 2, 3, 0)], recon_schema)
     assert_df_equality(reconciliation(classified, "events"), want, ignore_nullable=True)
 
     quarantine_schema = T.StructType([
