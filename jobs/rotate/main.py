@@ -56,7 +56,8 @@ def load_keys(cfg: Config, new_key_file: str | None) -> tuple[PseudonymKey, Pseu
     old, new = load_pseudonym_key(cfg), load_new_pseudonym_key(cfg, new_key_file)
     if fingerprint(old) == fingerprint(new):
         raise SecretError(f"the new pseudonym key ({new.source}) is the current key "
-                          f"({old.source}); generate a new one")
+                          f"({old.source}); generate a new one. The rotation stopped "
+                          "before reading any data")
     return old, new
 
 
