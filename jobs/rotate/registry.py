@@ -111,7 +111,7 @@ def require_current_key(spark: SparkSession, root: str, key: PseudonymKey, run_i
     if fp == current:
         return fp
     state = registry.rows.get(fp, (None,))[0]
-    what = "a retired key, never to be used again" if state == RETIRED else "not the current key"
+    what = "a retired key" if state == RETIRED else "not the current key"
     raise SecretError(
         f"the pseudonym key from {key.source} (fingerprint {short(fp)}) is {what} of this "
         f"lakehouse (current: {short(current)}); keying with it would mix two pseudonym "
