@@ -106,6 +106,7 @@ SCHEMA: dict[str, Check] = {
     "business.timezone": TIMEZONE,
     "secrets.pseudonym_key_env": TEXT,
     "secrets.pseudonym_key_file": TEXT,
+    "secrets.new_pseudonym_key_env": TEXT,
     "spark.profile": TEXT,
     "spark.shuffle_partitions": COUNT,
     "ingest.future_tolerance_minutes": NUMBER,

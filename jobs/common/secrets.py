@@ -57,6 +57,21 @@ def load_pseudonym_key(cfg: Config) -> PseudonymKey:
         "(`make demo` creates one); the job stopped before reading any data")
 
 
+def load_new_pseudonym_key(cfg: Config, key_file: str | None = None) -> PseudonymKey:
+    """The key a rotation moves to: ``key_file`` if given, else ``$SEG_PSEUDONYM_KEY_NEW`` (hex)."""
+    env_name = str(cfg.get("secrets.new_pseudonym_key_env"))
+    if key_file is not None:
+        path = Path(key_file)
+        if not path.is_file():
+            raise SecretError(f"new pseudonym key file {path.resolve()} not found; "
+                              "the rotation stopped before reading any data")
+        return _from_hex(path.read_text(encoding="utf-8"), str(path))
+    if os.environ.get(env_name):
+        return _from_hex(os.environ[env_name], f"${env_name}")
+    raise SecretError(f"no new pseudonym key: set ${env_name} (hex) or pass --new-key-file; "
+                      "the rotation stopped before reading any data")
+
+
 def ensure_key_file(cfg: Config) -> Path:
     """Create the key file with 32 random bytes if absent (the demo's first run)."""
     key_file = Path(str(cfg.get("secrets.pseudonym_key_file")))

@@ -3,7 +3,8 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/silver/main.py \
         --run-date 2026-06-30 [--env local]
 
-Loads the pseudonym secret first (a missing one stops the job before any read), then
+Loads the pseudonym secret first (a missing one stops the job before any read) and
+checks it is the lakehouse's current key (privacy/key_registry, jobs/rotate), then
 for each source takes the bronze rows landed on the run's dates, replaces ids by
 keyed pseudonyms, drops direct identifiers, and MERGEs into silver: events, orders,
 edges and memberships are inserted only if their key is new (so a re-run inserts
@@ -25,6 +26,7 @@ from jobs.common.config import Config
 from jobs.common.delta import merge_insert_new, merge_upsert_newer, read_table, table_exists
 from jobs.common.secrets import load_pseudonym_key
 from jobs.ingest.schemas import BRONZE_TABLES, SOURCES
+from jobs.rotate.registry import require_current_key
 from jobs.silver.pseudonym import key_frame
 from jobs.silver.schemas import MERGE_KEYS, SILVER_TABLES
 from jobs.silver.transforms import CLEANERS
@@ -50,8 +52,10 @@ def activity_window(cfg: Config, first: dt.date, last: dt.date) -> str:
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
         sources: Sequence[str] = SOURCES) -> dict[str, dict]:
-    keys = key_frame(spark, load_pseudonym_key(cfg))
+    key = load_pseudonym_key(cfg)
     root = cfg.lakehouse_root
+    require_current_key(spark, root, key, run_id)  # a stale key would mix pseudonyms
+    keys = key_frame(spark, key)
     results: dict[str, dict] = {}
     for source in sources:
         bronze = landed_between(spark, root, source, first, last)
