@@ -25,6 +25,9 @@ PROFILE = T.StructType([T.StructField("snapshot_date", T.DateType()),
                         T.StructField("city_tier", T.IntegerType()),
                         T.StructField("dominant_device", T.StringType()),
                         T.StructField("consent_marketing", T.BooleanType())])
+# Membership as staged (every column nullable), so that a null row can be part of the input.
+STAGED_MEMBERSHIP = T.StructType([T.StructField(f.name, f.dataType)
+                                  for f in MEMBERSHIP_SCHEMA.fields])
 
 
 def users(prefix: str, n: int) -> list[str]:
@@ -33,7 +36,7 @@ def users(prefix: str, n: int) -> list[str]:
 
 def membership(spark, segments: dict[str, list[str]]):
     rows = [(D, user, "rfm", segment) for segment, keys in segments.items() for user in keys]
-    return spark.createDataFrame(rows + [(None, None, None, None)], MEMBERSHIP_SCHEMA)
+    return spark.createDataFrame(rows + [(None, None, None, None)], STAGED_MEMBERSHIP)
 
 
 def test_a_segment_of_k_is_published_and_one_of_k_minus_1_suppressed(spark):
@@ -88,7 +91,8 @@ def test_a_small_remainder_rolls_up_to_all_and_is_kept_at_k(spark):
 
 
 def staged_summary(spark, members: list[int | None]):
-    rows = [(D, "rfm", f"s{i}", m, None if m is None else m / 100, True, m is None)
+    names = ("champions", "loyal", "lost", "at_risk")          # RFM groups of the conf
+    rows = [(D, "rfm", names[i], m, None if m is None else m / 100, True, m is None)
             for i, m in enumerate(members)]
     return spark.createDataFrame(rows, SEGMENT_SUMMARY.schema)
 
