@@ -1,5 +1,6 @@
 """Audit of a run before publication: silver suites, the staged gold suites, the leak scan
-(jobs/privacy/leak_scan.py) over both, segment drift.
+(jobs/privacy/leak_scan.py) over both, the k-anonymity gate over the BI aggregates
+(jobs/privacy/k_anonymity.py), segment drift.
 
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/audit/main.py \
         --run-date 2026-06-30 [--env local] [--fail-on-drift]
@@ -25,10 +26,11 @@ from jobs.common import cli
 from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged, table_exists, table_version
 from jobs.ingest.schemas import BRONZE_TABLES
+from jobs.privacy.k_anonymity import small_cell_lines
 from jobs.privacy.leak_scan import known_identifiers, leak_hits
 from jobs.quality.gate import Gate, Outcome, QualityGateError
 from jobs.quality.schemas import AUDIT_LOG
-from jobs.quality.targets import GOLD_TABLES, Target, gold_targets, silver_targets
+from jobs.quality.targets import BI_AGGREGATES, GOLD_TABLES, Target, gold_targets, silver_targets
 from jobs.rollup.main import touched_dates
 from jobs.segments.schemas import SEGMENT_SUMMARY
 
@@ -82,6 +84,13 @@ def leak_lines(spark: SparkSession, cfg: Config, targets: list[Target]) -> list[
             for r in hits.orderBy("table_name", "column", "kind").collect()]  # a few rows
 
 
+def k_anonymity_lines(cfg: Config, targets: list[Target]) -> list[str]:
+    """The BI aggregates among the targets that publish a cell under k (the gate)."""
+    bi_tables = {f"{staged(spec).layer}/{spec.name}" for spec in BI_AGGREGATES}
+    return small_cell_lines([(t.table, t.frame, "members") for t in targets
+                             if t.table in bi_tables], int(cfg.get("privacy.k_anonymity.k")))
+
+
 def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, last: dt.date,
                  run_id: str) -> list[str]:
     """The silver suites and the leak scan over what the run landed and the dates its
@@ -108,8 +117,9 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
     outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
                 for t in targets]
     gate.record(outcomes, run_id)
-    leaks = leak_lines(spark, cfg, targets)
-    drift = drift_lines(spark, cfg, day, targets[-1].frame)
+    leaks = leak_lines(spark, cfg, targets) + k_anonymity_lines(cfg, targets)
+    (summary,) = [t.frame for t in targets if t.table == f"staging/{SEGMENT_SUMMARY.name}"]
+    drift = drift_lines(spark, cfg, day, summary)
     rows = verdict_rows(day, versions, outcomes, upstream + leaks, drift, drift_blocks, run_id)
     replace_where(spark.createDataFrame(rows, AUDIT_LOG.schema), AUDIT_LOG, root,
                   f"snapshot_date = DATE'{day}'", run_id)

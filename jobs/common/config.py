@@ -136,6 +136,10 @@ SCHEMA: dict[str, Check] = {
     "quality.drift.max_share": NUMBER,
     "quality.drift.min_members": COUNT,
     "quality.drift.blocking": FLAG,
+    "privacy.consent.marketing_families": (lambda v: isinstance(v, list) and all(
+        isinstance(f, str) for f in v), "a list of family names (may be empty)"),
+    "privacy.consent.count_in_aggregates": FLAG,
+    "privacy.k_anonymity.k": COUNT,
     "segments.behaviour.window_days": COUNT,
     "segments.behaviour.silent_min_registered_days": COUNT,
     "segments.behaviour.deep_user_hours_per_day": NUMBER,

@@ -51,10 +51,11 @@ def print_summary(spark: SparkSession, root: str, day: dt.date) -> None:
     """The segment summary of D: a few hundred rows, one per segment."""
     rows = (read_table(spark, SEGMENT_SUMMARY, root).filter(F.col("snapshot_date") == day)
             .orderBy("family", F.col("members").desc()).collect())
-    print(f"\nsegment summary for {day} ({len(rows)} segments; * = under the minimum size):")
+    print(f"\nsegment summary for {day} ({len(rows)} segments; * = under the minimum size, "
+          "< k = suppressed for k-anonymity):")
     for family in sorted({r["family"] for r in rows}):
-        cells = [f"{r['segment']} {r['members']:,}{'*' if r['under_min_size'] else ''}"
-                 for r in rows if r["family"] == family]
+        cells = [f"{r['segment']} {'< k' if r['members'] is None else format(r['members'], ',')}"
+                 f"{'*' if r['under_min_size'] else ''}" for r in rows if r["family"] == family]
         print(f"  {family:<12} " + ", ".join(cells))
 
 

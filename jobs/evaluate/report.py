@@ -30,7 +30,8 @@ def print_report(spark: SparkSession, cfg: Config, day: dt.date,
         small = (read_table(spark, SEGMENT_SUMMARY, root)
                  .filter((F.col("snapshot_date") == day) & F.col("under_min_size"))
                  .orderBy("members", "family", "segment").limit(MAX_ROWS).collect())
-        listed = ", ".join(f"{r['family']}.{r['segment']} ({r['members']})" for r in small)
+        listed = ", ".join(f"{r['family']}.{r['segment']} "
+                           f"({'< k' if r['members'] is None else r['members']})" for r in small)
         lines.append(f"under {cfg.get('segments.min_segment_size')} members: {listed or 'none'}")
     pairs = (read_table(spark, SEGMENT_OVERLAP, root)
              .filter((F.col("snapshot_date") == day)

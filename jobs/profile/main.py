@@ -4,8 +4,9 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/profile/main.py \
         --run-date 2026-06-30 [--env local]
 
-Reads the rollup rows as of D (never raw events), the lifetime state of D and the
-silver users; each segment family then derives its columns (stage, scores, bands).
+Reads the rollup rows as of D (never raw events), the lifetime state of D, the silver
+users and the marketing consent in force on D (silver/user_consent); each segment family
+then derives its columns (stage, scores, bands).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from jobs.segments.lifecycle import with_lifecycle_columns
 from jobs.segments.rfm import with_rfm_columns
 from jobs.segments.scene import with_scene_columns
 from jobs.segments.social import with_social_columns
-from jobs.silver.schemas import SILVER_USERS
+from jobs.silver.schemas import SILVER_USER_CONSENT, SILVER_USERS
 from jobs.state.schemas import USER_STATE
 
 FAMILY_COLUMNS = (with_attributes_columns, with_behaviour_columns, with_scene_columns,
@@ -44,7 +45,8 @@ FAMILY_COLUMNS = (with_attributes_columns, with_behaviour_columns, with_scene_co
 
 def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, DataFrame]:
     root = cfg.lakehouse_root
-    for spec in (SILVER_USERS, USER_DAILY, USER_DAILY_INCREMENTS, USER_STATE):
+    for spec in (SILVER_USERS, SILVER_USER_CONSENT, USER_DAILY, USER_DAILY_INCREMENTS,
+                 USER_STATE):
         if not table_exists(spark, spec, root):
             raise InputError(f"{spec.path(root)} does not exist: run the earlier stages first")
     state = read_table(spark, USER_STATE, root).filter(F.col("state_date") == snapshot)
@@ -54,7 +56,8 @@ def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, Da
     rows = daily_rows_as_of(read_table(spark, USER_DAILY, root),
                             read_table(spark, USER_DAILY_INCREMENTS, root), snapshot,
                             int(cfg.get("ingest.max_late_days")))
-    return {"users": read_table(spark, SILVER_USERS, root), "state": state, "rows": rows}
+    return {"users": read_table(spark, SILVER_USERS, root),
+            "consent": read_table(spark, SILVER_USER_CONSENT, root), "state": state, "rows": rows}
 
 
 def with_family_columns(base: DataFrame, cfg: Config) -> DataFrame:
@@ -70,8 +73,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     while day <= last:
         inputs = extract(spark, cfg, day)
         # Families aggregate over the base (quintiles, the LTV benchmark): compute it once.
-        base = base_profile(inputs["users"], inputs["state"], inputs["rows"], day).persist(
-            StorageLevel.MEMORY_AND_DISK)
+        base = base_profile(inputs["users"], inputs["consent"], inputs["state"], inputs["rows"],
+                            day).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             replace_where(with_family_columns(base, cfg), staged(USER_PROFILE),
                           cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)

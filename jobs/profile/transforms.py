@@ -12,7 +12,7 @@ from jobs.profile.windows import login_streak, order_interval_cv, quarter_share,
 from jobs.segments.base import PROFILE_FEATURES
 
 ATTRIBUTES = ("registered_date", "birth_year", "gender", "occupation", "province", "city_tier",
-              "org_department", "org_rank", "consent_marketing")
+              "org_department", "org_rank")
 STATE = ("last_interaction_date", "last_login_date", "last_paid_date", "lifetime_paid",
          "lifetime_refunded", "device_model", "os", "os_version")
 # Per-user features of the social, interest and predict stages, carried with the state
@@ -33,6 +33,15 @@ def registered_by(users: DataFrame, snapshot: dt.date) -> DataFrame:
     """Silver users who exist on D (registered on or before it)."""
     return users.filter(F.col("registered_date") <= F.lit(snapshot)).select("user_key",
                                                                             *ATTRIBUTES)
+
+
+def consent_as_of(consent: DataFrame, snapshot: dt.date) -> DataFrame:
+    """(user_key, consent_marketing) in force on D: the latest version landed on or before D.
+
+    A user with no version landed by D has no row (the profile's consent is then null).
+    """
+    return consent.filter(F.col("valid_from") <= F.lit(snapshot)).groupBy("user_key").agg(
+        F.max_by("consent_marketing", "valid_from").alias("consent_marketing"))
 
 
 def with_zero_defaults(df: DataFrame) -> DataFrame:
@@ -61,10 +70,12 @@ def with_derived(snapshot: dt.date) -> Callable[[DataFrame], DataFrame]:
     return transform
 
 
-def base_profile(users: DataFrame, state: DataFrame, rows: DataFrame,
+def base_profile(users: DataFrame, consent: DataFrame, state: DataFrame, rows: DataFrame,
                  snapshot: dt.date) -> DataFrame:
-    """One row per registered user with every column of PROFILE_FEATURES."""
-    per_user = [window_features(rows, snapshot), quarter_share(rows, snapshot),
+    """One row per registered user with every column of PROFILE_FEATURES; attributes are
+    the latest version, marketing consent the one in force on D (silver/user_consent)."""
+    per_user = [consent_as_of(consent, snapshot), window_features(rows, snapshot),
+                quarter_share(rows, snapshot),
                 order_interval_cv(rows, snapshot), login_streak(rows, snapshot),
                 state.select("user_key", *STATE, *stage_columns(state))]
     profile = registered_by(users, snapshot)

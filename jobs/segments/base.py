@@ -22,7 +22,7 @@ FAMILIES = ("behaviour", "attributes", "social", "consumption", "rfm", "interest
 PROFILE_FEATURES: dict[str, tuple[T.DataType, str]] = {
     "snapshot_date": (T.DateType(), "the snapshot date D"),
     "user_key": (T.StringType(), "HMAC-SHA256 pseudonym of the user id"),
-    # attributes (silver/users, latest as of D)
+    # attributes (silver/users, latest version; consent as of D)
     "registered_date": (T.DateType(), "business date of registration"),
     "days_since_registration": (T.IntegerType(), "D - registered_date"),
     "birth_year": (T.IntegerType(), "nullable"),
@@ -33,7 +33,8 @@ PROFILE_FEATURES: dict[str, tuple[T.DataType, str]] = {
     "city_tier": (T.IntegerType(), "1 (largest cities) .. 5, nullable"),
     "org_department": (T.StringType(), "enterprise department, nullable"),
     "org_rank": (T.StringType(), "enterprise rank, nullable"),
-    "consent_marketing": (T.BooleanType(), "nullable: unknown"),
+    "consent_marketing": (T.BooleanType(),
+                          "in force on D (silver/user_consent); null: unknown = no consent"),
     "device_model": (T.StringType(), "device model of the latest event, nullable"),
     "os": (T.StringType(), "OS of the latest event, nullable"),
     "os_version": (T.StringType(), "OS version of the latest event, nullable"),

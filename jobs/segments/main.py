@@ -1,11 +1,13 @@
-"""Segments of a date or a range: staging/segment_membership and staging/segment_summary
-(published to gold/ by jobs/publish once jobs/audit passed them).
+"""Segments of a date or a range: staging/segment_membership, staging/segment_summary and
+staging/segment_breakdown (published to gold/ by jobs/publish once jobs/audit passed them).
 
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/segments/main.py \
         --run-date 2026-06-30 [--env local] [--families behaviour,rfm]
 
 Reads staging/user_profile of each date; every family module turns it into membership
-rows; the summary counts them. Both tables are replaced per snapshot date.
+rows (none of a marketing family for a user without consent on D); the summary counts
+them and the breakdown counts them per quasi-identifier cell, both k-anonymous. The
+tables are replaced per snapshot date.
 """
 
 from __future__ import annotations
@@ -23,14 +25,16 @@ from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged
 from jobs.common.errors import SegmentationError
 from jobs.profile.schemas import USER_PROFILE
-from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
-from jobs.segments.transforms import BUILT_IN, all_memberships, summary
+from jobs.segments.schemas import SEGMENT_BREAKDOWN, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
+from jobs.segments.transforms import BUILT_IN, all_memberships, breakdown, summary
 
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
         families: Sequence[str] = tuple(BUILT_IN)) -> None:
     root = cfg.lakehouse_root
     min_size = int(cfg.get("segments.min_segment_size"))
+    k = int(cfg.get("privacy.k_anonymity.k"))
+    count_all_users = bool(cfg.get("privacy.consent.count_in_aggregates"))
     day = first
     while day <= last:
         profile = read_table(spark, staged(USER_PROFILE), root).filter(
@@ -43,7 +47,9 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         membership = read_table(spark, staged(SEGMENT_MEMBERSHIP), root).filter(
             F.col("snapshot_date") == day).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            replace_where(summary(membership, profile, min_size), staged(SEGMENT_SUMMARY), root,
+            replace_where(summary(membership, profile, min_size, k, count_all_users),
+                          staged(SEGMENT_SUMMARY), root, condition, run_id)
+            replace_where(breakdown(membership, profile, k), staged(SEGMENT_BREAKDOWN), root,
                           condition, run_id)
         finally:
             membership.unpersist()

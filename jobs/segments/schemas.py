@@ -24,12 +24,42 @@ SEGMENT_SUMMARY = TableSpec(
         T.StructField("snapshot_date", T.DateType(), nullable=False),
         T.StructField("family", T.StringType(), nullable=False),
         T.StructField("segment", T.StringType(), nullable=False),
-        T.StructField("members", T.LongType(), nullable=False),
-        T.StructField("share", T.DoubleType(), nullable=False,
-                      metadata={"comment": "members / users in the snapshot's profile"}),
+        T.StructField("members", T.LongType(),
+                      metadata={"comment": "null when suppressed (under privacy.k_anonymity.k)"}),
+        T.StructField("share", T.DoubleType(),
+                      metadata={"comment": "members / users counted in aggregates on the "
+                                           "snapshot; null when suppressed"}),
         T.StructField("under_min_size", T.BooleanType(), nullable=False,
                       metadata={"comment": "members < segments.min_segment_size"}),
+        T.StructField("suppressed", T.BooleanType(), nullable=False,
+                      metadata={"comment": "members < privacy.k_anonymity.k: members and "
+                                           "share withheld"}),
     ]),
     partition_by=("snapshot_date",),
-    comment="Size of every segment per snapshot, with the over-segmentation flag.",
+    comment="Size of every segment per snapshot, with the over-segmentation flag; "
+            "k-anonymous (no count under k).",
+)
+
+# The quasi-identifiers of the breakdown, coarsest first: a small cell is rolled up from
+# the last one (device type, then city tier, gender, age band) to 'all'.
+BREAKDOWN_DIMENSIONS = ("age_band", "gender", "city_tier", "device_type")
+
+SEGMENT_BREAKDOWN = TableSpec(
+    layer="gold", name="segment_breakdown",
+    schema=T.StructType([
+        T.StructField("snapshot_date", T.DateType(), nullable=False),
+        T.StructField("family", T.StringType(), nullable=False),
+        T.StructField("segment", T.StringType(), nullable=False),
+        *[T.StructField(dim, T.StringType(), nullable=False,
+                        metadata={"comment": "a value, 'unknown', or 'all' (rolled up)"})
+          for dim in BREAKDOWN_DIMENSIONS],
+        T.StructField("level", T.IntegerType(), nullable=False,
+                      metadata={"comment": "how many of the last dimensions are rolled up"}),
+        T.StructField("members", T.LongType(), nullable=False,
+                      metadata={"comment": ">= privacy.k_anonymity.k, always"}),
+    ]),
+    partition_by=("snapshot_date",),
+    comment="Members of each segment by age band x gender x city tier x device type, "
+            "k-anonymous: a cell under k is rolled up ('all' = the rest of its parent) or "
+            "dropped.",
 )

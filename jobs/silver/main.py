@@ -8,7 +8,8 @@ checks it is the lakehouse's current key (privacy/key_registry, jobs/rotate), th
 for each source takes the bronze rows landed on the run's dates, replaces ids by
 keyed pseudonyms, drops direct identifiers, and MERGEs into silver: events, orders,
 edges and memberships are inserted only if their key is new (so a re-run inserts
-nothing), users are replaced by a newer landed version.
+nothing), users are replaced by a newer landed version; every landed version's
+marketing consent is kept in silver/user_consent (valid from its landing date).
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ from jobs.common.secrets import load_pseudonym_key
 from jobs.ingest.schemas import BRONZE_TABLES, SOURCES
 from jobs.rotate.registry import require_current_key
 from jobs.silver.pseudonym import key_frame
-from jobs.silver.schemas import MERGE_KEYS, SILVER_TABLES
-from jobs.silver.transforms import CLEANERS
+from jobs.silver.schemas import MERGE_KEYS, SILVER_TABLES, SILVER_USER_CONSENT
+from jobs.silver.transforms import CLEANERS, consent_history
 
 log = logging.getLogger("jobs.silver")
 NEWER_USER = ("s.ingest_date > t.ingest_date OR (s.ingest_date = t.ingest_date AND "
               "coalesce(s.updated_at > t.updated_at, false))")
+# A landing date's consent row is replaced only when bronze now says something else for it.
+CHANGED_CONSENT = ("NOT (s.consent_marketing <=> t.consent_marketing) "
+                   "OR NOT (s.updated_at <=> t.updated_at)")
 
 
 def landed_between(spark: SparkSession, root: str, source: str, first: dt.date,
@@ -66,6 +70,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         spec, merge_keys = SILVER_TABLES[source], MERGE_KEYS[source]
         if source == "users":
             metrics = merge_upsert_newer(batch, spec, root, merge_keys, NEWER_USER, run_id)
+            merge_upsert_newer(consent_history(bronze, keys), SILVER_USER_CONSENT, root,
+                               ("user_key", "valid_from"), CHANGED_CONSENT, run_id)
         elif source in ("events", "orders"):
             metrics = merge_insert_new(batch, spec, root, merge_keys,
                                        activity_window(cfg, first, last), run_id)

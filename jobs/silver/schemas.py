@@ -29,6 +29,21 @@ SILVER_USERS = TableSpec(
     comment="Latest state of each user, pseudonymised. One row per user_key.",
 )
 
+# Consent history: silver/users keeps only the latest version of a user, so a backfill of a
+# past date would see today's consent. One row per user per landing date of a version.
+SILVER_USER_CONSENT = TableSpec(
+    layer="silver", name="user_consent",
+    schema=T.StructType([
+        T.StructField("user_key", T.StringType(), nullable=False),
+        T.StructField("valid_from", T.DateType(), nullable=False,
+                      metadata={"comment": "landing date of the version: in force from it"}),
+        T.StructField("consent_marketing", T.BooleanType(),
+                      metadata={"comment": "null: unknown, treated as no consent"}),
+        T.StructField("updated_at", T.TimestampType()),
+    ]),
+    comment="Marketing consent of each user as landed, one row per (user_key, valid_from).",
+)
+
 SILVER_EVENTS = TableSpec(
     layer="silver", name="events",
     schema=T.StructType([

@@ -65,6 +65,22 @@ def clean_users(bronze: DataFrame, keys: DataFrame, timezone: str) -> DataFrame:
     )
 
 
+def consent_history(bronze: DataFrame, keys: DataFrame) -> DataFrame:
+    """One consent row per user per landing date: the day's latest version of the user.
+
+    A version landed on W is in force from W (``valid_from``): a withdrawal counts for the
+    snapshots from W on, and re-runs or backfills of earlier dates keep the earlier consent.
+    Two versions of one day with the same ``updated_at`` resolve to false before true.
+    """
+    return (
+        bronze.transform(with_pseudonyms(keys, {"user_id": "user_key"}))
+        .select("user_key", "ingest_date", "updated_at", "consent_marketing")
+        .transform(latest_landed(["user_key", "ingest_date"]))
+        .select("user_key", F.col("ingest_date").alias("valid_from"), "consent_marketing",
+                "updated_at")
+    )
+
+
 def clean_events(bronze: DataFrame, keys: DataFrame, timezone: str) -> DataFrame:
     return (
         bronze.transform(with_pseudonyms(keys, {"user_id": "user_key"}))

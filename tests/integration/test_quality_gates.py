@@ -79,7 +79,8 @@ def test_the_snapshot_passed_every_gate_and_was_published(spark, published):
     validated = {r["table_name"] for r in results.select("table_name").distinct().collect()}
     assert validated == {"bronze/events", "bronze/orders", "bronze/users", "silver/events",
                          "silver/orders", "silver/user_daily", "staging/user_profile",
-                         "staging/segment_membership", "staging/segment_summary"}
+                         "staging/segment_membership", "staging/segment_summary",
+                         "staging/segment_breakdown"}
     assert results.filter(~F.col("success") & (F.col("severity") == "critical")).count() == 0
     for spec in GOLD:
         staged_rows = read_table(spark, staged(spec), root).filter(

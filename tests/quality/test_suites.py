@@ -12,17 +12,17 @@ from jobs.profile.schemas import USER_PROFILE
 from jobs.quality.suites import SuiteError, build_expectations, load_suite, suite_parameters
 from jobs.quality.targets import domain_parameters
 from jobs.rollup.schemas import USER_DAILY
-from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
+from jobs.segments.schemas import SEGMENT_BREAKDOWN, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
 from jobs.silver.schemas import SILVER_TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 SUITES = sorted((REPO / "expectations").glob("*.json"))
 VALIDATED = ("bronze_events", "bronze_orders", "bronze_users", "silver_events",
              "silver_orders", "silver_user_daily", "gold_user_profile",
-             "gold_segment_membership", "gold_segment_summary")
+             "gold_segment_membership", "gold_segment_summary", "gold_segment_breakdown")
 # The parameters a target adds to domain_parameters + declared_columns (jobs/quality/targets.py).
 RUN_PARAMETERS = {"bronze_rows", "silver_events", "registered_users", "summary_members",
-                  "run_year", "declared_columns"}
+                  "run_year", "declared_columns", "k_anonymity"}
 IDENTIFIERS = {"user_id", "phone", "nickname", "ip", "city", "friend_id"}
 
 
@@ -93,7 +93,8 @@ def test_great_expectations_alone_would_have_skipped_the_entry(gx_context):
 
 
 @pytest.mark.parametrize("spec", [*SILVER_TABLES.values(), USER_DAILY, USER_PROFILE,
-                                  SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY], ids=lambda s: s.name)
+                                  SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY, SEGMENT_BREAKDOWN],
+                         ids=lambda s: s.name)
 def test_no_declared_silver_or_gold_table_holds_a_direct_identifier(spec):
     assert not IDENTIFIERS & set(spec.columns)
 

@@ -97,10 +97,11 @@ def test_the_engine_evaluates_custom_with_the_built_in_rows(spark, cfg, tmp_path
     library = cfg.with_overrides({"rules.library": str(folder)})
     steady = (100, 10, 5, 5, 0, 5, 0, 0, 1, 0)
     new = (3, *steady[1:])
-    profile = spark.createDataFrame(
-        [(D, "new_young", *new, 25), (D, "new_old", *new, 45), (D, "steady_young", *steady, 25),
-         (D, "nulls", *([None] * len(LIFECYCLE)), None)],
-        profile_schema(*LIFECYCLE, "age"))
+    profile = spark.createDataFrame(   # all consenting: custom rules are marketing audiences
+        [(D, "new_young", *new, 25, True), (D, "new_old", *new, 45, True),
+         (D, "steady_young", *steady, 25, True),
+         (D, "nulls", *([None] * len(LIFECYCLE)), None, True)],
+        profile_schema(*LIFECYCLE, "age", "consent_marketing"))
     version = load_rules(spark, folder)[0].rule_version
     rows = [(D, user, "lifecycle", stage, None) for user, stage in
             [("new_young", "new"), ("new_old", "new"), ("steady_young", "growing"),

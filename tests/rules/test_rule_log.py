@@ -21,7 +21,7 @@ from tests.rules.helpers import rule, write_rules
 
 D1 = dt.date(2026, 6, 29)
 PROFILE = T.StructType([T.StructField(c, PROFILE_COLUMNS[c][0])
-                        for c in ("snapshot_date", "user_key", "age")])
+                        for c in ("snapshot_date", "user_key", "age", "consent_marketing")])
 LOGGED = T.StructType([T.StructField("snapshot_date", T.DateType()),
                        T.StructField("rule_id", T.StringType()),
                        T.StructField("version", T.IntegerType()),
@@ -32,7 +32,8 @@ LOGGED = T.StructType([T.StructField("snapshot_date", T.DateType()),
 def custom_rows(spark, cfg, day):
     """What the segments stage computes for the custom family of one date."""
     ages = [("u20", 20), ("u30", 30), ("u40", 40), ("u_null", None)]
-    profile = spark.createDataFrame([(day, user, age) for user, age in ages], PROFILE)
+    profile = spark.createDataFrame([(day, user, age, True) for user, age in ages],
+                                    PROFILE)   # all consenting: custom is a marketing family
     return all_memberships(profile, cfg, ("custom",))
 
 
