@@ -87,6 +87,8 @@ STAGES: tuple[tuple[str, int, str], ...] = (
                      "to D-1, hence depends_on_past."),
     ("discover", 60, "k-means clusters of the published profile of D: "
                      "`gold/discovered_clusters`, `gold/cluster_membership`."),
+    ("maintain", 60, "Compaction: Delta OPTIMIZE of the date partitions the run wrote (and "
+                     "the late-event days before them), so daily runs leave no tiny files."),
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
 # Stages whose result for D builds on earlier days (lifetime state; drift against the last
