@@ -35,7 +35,7 @@ def rows(spark, day: dt.date, users: range, files: int):
 
 
 def files_of(spec: TableSpec, root: str, column: str, day: dt.date) -> int:
-    return len(RustTable(spec.path(root)).files([(column, "=", day.isoformat())]))
+    return len(RustTable(spec.path(root)).file_uris([(column, "=", day.isoformat())]))
 
 
 def protocol(spark, spec: TableSpec, root: str) -> tuple:
