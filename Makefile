@@ -14,13 +14,14 @@ export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: test-airflow setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
+.PHONY: cluster-test test-airflow setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
 
 help:
 	@echo "make demo         set up, generate the synthetic data set, run the pipeline"
 	@echo "make demo-retail  the same on the real Online Retail orders (bring your own data)"
 	@echo "make test         set up and run the whole test suite"
 	@echo "make bench        run the benchmark harness"
+	@echo "make cluster-test the daily pipeline on a Spark standalone cluster (master + 2 workers)"
 	@echo "make airflow      start a local Airflow on dags/ and print its URL and login"
 	@echo "make clean        remove the lakehouse, build outputs and caches (keeps .venv, jars)"
 
@@ -60,6 +61,12 @@ test: setup package browser airflow-setup
 # Airflow itself runs segmentation_daily end to end (airflow dags test; REST trigger).
 test-airflow: setup package browser airflow-setup
 	$(PY) -m pytest -m airflow_e2e $(PYTEST_ARGS)
+
+# A Spark standalone master and two workers on 127.0.0.1 (infra/spark/standalone), the
+# daily pipeline spark-submitted to it and to local[2]: the gold tables must be equal.
+# Part of `make test` as well.
+cluster-test: setup package
+	$(PY) -m pytest tests/cluster $(PYTEST_ARGS)
 
 # Headless Chromium renders the Data Docs in a test. Debian's package, installed when
 # missing and this user may (root, as on CI); otherwise that one test is skipped.

@@ -7,7 +7,7 @@ engineer types by hand (`jobs/<stage>/main.py --run-date D --env ...`, with `dis
 and the Delta jars). Stages, in order:
 
 ingest → quality → silver (anonymise) → rollup → state → social → interest → predict →
-profile → segments → audit → publish → rules → evaluate → discover
+profile → segments → audit → publish → rules → evaluate → discover → maintain
 
 `profile` and `segments` write to `staging/`; `audit` runs the quality suites and the drift
 check; only then does `publish` move the snapshot into `gold/` and emit the Assets

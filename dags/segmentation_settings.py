@@ -15,6 +15,11 @@ Deployment settings (environment of the Airflow scheduler, DAG processor and wor
 | ``SEG_DRIVER_MEMORY`` | ``4g`` | ``spark-submit --driver-memory`` |
 | ``LAKEHOUSE_ROOT`` | ``$SEG_HOME/lakehouse`` | where the jobs write; the Assets' URIs |
 | ``SEG_BUSINESS_TIMEZONE`` | ``Asia/Shanghai`` | must equal ``business.timezone`` of the conf |
+| ``SEG_IMAGE`` | ``segmentation-jobs:latest`` | k8s: the jobs image (infra/docker/) |
+| ``SEG_IMAGE_JARS`` | the names in ``SEG_JARS_DIR`` | k8s: the image's jar files |
+| ``SEG_K8S_NAMESPACE`` | ``segmentation`` | k8s: the SparkApplications' namespace |
+| ``SEG_K8S_SERVICE_ACCOUNT`` | ``segmentation-spark`` | k8s: the driver's account |
+| ``SEG_PSEUDONYM_SECRET`` | ``segmentation-pseudonym-key`` | k8s: Secret with ``pseudonym-key`` |
 
 The Spark master is not here: it is the ``spark_default`` Airflow connection.
 """
@@ -36,6 +41,15 @@ SEG_ENV = os.environ.get("SEG_ENV", "local")
 DRIVER_MEMORY = os.environ.get("SEG_DRIVER_MEMORY", "4g")
 LAKEHOUSE_ROOT = os.environ.get("LAKEHOUSE_ROOT") or os.path.join(SEG_HOME, "lakehouse")
 BUSINESS_TIMEZONE = os.environ.get("SEG_BUSINESS_TIMEZONE", "Asia/Shanghai")
+# Kubernetes (Spark Operator): one SparkApplication per stage, rendered by spark_application.
+K8S_TEMPLATE = os.path.join(SEG_HOME, "infra", "k8s", "sparkapplication.yaml.j2")
+IMAGE = os.environ.get("SEG_IMAGE", "segmentation-jobs:latest")
+IMAGE_HOME = "/opt/segmentation"  # where infra/docker/Dockerfile puts jobs/, conf/, jars/
+IMAGE_JARS = os.environ.get("SEG_IMAGE_JARS", "")
+K8S_NAMESPACE = os.environ.get("SEG_K8S_NAMESPACE", "segmentation")
+K8S_SERVICE_ACCOUNT = os.environ.get("SEG_K8S_SERVICE_ACCOUNT", "segmentation-spark")
+PSEUDONYM_SECRET = os.environ.get("SEG_PSEUDONYM_SECRET", "segmentation-pseudonym-key")
+SPARK_VERSION = "4.2.0"  # pyspark's pin in pyproject.toml, the image's Spark
 
 # The day D ends at midnight in the business time zone; its run starts then (T+1).
 SCHEDULE_CRON = "0 0 * * *"
@@ -73,6 +87,8 @@ STAGES: tuple[tuple[str, int, str], ...] = (
                      "to D-1, hence depends_on_past."),
     ("discover", 60, "k-means clusters of the published profile of D: "
                      "`gold/discovered_clusters`, `gold/cluster_membership`."),
+    ("maintain", 60, "Compaction: Delta OPTIMIZE of the date partitions the run wrote (and "
+                     "the late-event days before them), so daily runs leave no tiny files."),
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
 # Stages whose result for D builds on earlier days (lifetime state; drift against the last
@@ -154,13 +170,70 @@ def date_args(first: dt.date, last: dt.date) -> list[str]:
 
 def stage_args(stage: str, params: Mapping[str, Any],
                data_interval_start: dt.datetime | None, run_after: dt.datetime,
-               env: str = SEG_ENV) -> list[str]:
+               env: str = SEG_ENV, conf_dir: str = CONF_DIR) -> list[str]:
     """The command line of one stage: the same options a data engineer types by hand."""
     args = date_args(*date_span(params, data_interval_start, run_after))
-    args += ["--env", env, "--conf-dir", CONF_DIR]
+    args += ["--env", env, "--conf-dir", conf_dir]
     families: Sequence[str] = params.get("families") or FAMILIES
     if stage == "segments" and set(families) != set(FAMILIES):
         args += ["--families", ",".join(f for f in FAMILIES if f in families)]
     if stage == "audit" and params.get("fail_on_drift"):
         args.append("--fail-on-drift")
     return args
+
+
+def spark_profile(name: str = "cluster", conf_dir: str = CONF_DIR) -> dict[str, str]:
+    """The Spark properties of a profile of conf/spark/profiles.yaml, as strings."""
+    import yaml  # Airflow ships PyYAML; read when a task renders, never at parse time
+
+    with open(os.path.join(conf_dir, "spark", "profiles.yaml"), encoding="utf-8") as handle:
+        profiles = yaml.safe_load(handle)
+    return {key: str(value) for key, value in (profiles[name] or {}).items()}
+
+
+def _pod(profile: Mapping[str, str], role: str) -> dict[str, Any]:
+    cores = int(profile[f"spark.{role}.cores"])
+    pod = {"cores": cores, "core_request": f"{cores * 1000 - 100}m",
+           "memory": profile[f"spark.{role}.memory"]}
+    if role == "executor":
+        pod["instances"] = int(profile["spark.executor.instances"])
+    return pod
+
+
+def image_jars(jars_dir: str = JARS_DIR) -> list[str]:
+    """The Delta jars inside the image: the files `make setup` fetches from the same pom."""
+    names = [n for n in IMAGE_JARS.split(",") if n] or sorted(
+        n for n in os.listdir(jars_dir) if n.endswith(".jar"))
+    return [f"local://{IMAGE_HOME}/jars/{name}" for name in names]
+
+
+def spark_application(stage: str, params: Mapping[str, Any],
+                      data_interval_start: dt.datetime | None, run_after: dt.datetime, *,
+                      image: str = IMAGE, namespace: str = K8S_NAMESPACE,
+                      lakehouse_root: str = LAKEHOUSE_ROOT,
+                      template: str = K8S_TEMPLATE) -> str:
+    """The Spark Operator ``SparkApplication`` (YAML) of one stage for this run.
+
+    The same application and arguments as the stage's spark-submit (``stage_args`` with
+    ``--env cluster`` and the image's conf/), the image's package and jars as deps, and the
+    ``cluster`` profile as sparkConf and driver/executor sizing.
+    """
+    import jinja2  # Airflow ships Jinja; used when a task renders, never at parse time
+
+    first, last = date_span(params, data_interval_start, run_after)
+    dates = f"{first:%Y%m%d}" if first == last else f"{first:%Y%m%d}-{last:%Y%m%d}"
+    profile = spark_profile("cluster")
+    with open(template, encoding="utf-8") as handle:
+        source = handle.read()
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                     keep_trailing_newline=True)
+    return environment.from_string(source).render(
+        name=f"segmentation-{stage}-{dates}", namespace=namespace, stage=stage,
+        run_label=dates, spark_version=SPARK_VERSION, image=image,
+        main_application_file=f"local://{IMAGE_HOME}/jobs/{stage}/main.py",
+        arguments=stage_args(stage, params, data_interval_start, run_after,
+                             env="cluster", conf_dir=f"{IMAGE_HOME}/conf"),
+        jars=image_jars(), py_files=[f"local://{IMAGE_HOME}/dist/jobs.zip"],
+        spark_conf=profile, driver=_pod(profile, "driver"),
+        executor=_pod(profile, "executor"), service_account=K8S_SERVICE_ACCOUNT,
+        pseudonym_secret=PSEUDONYM_SECRET, lakehouse_root=lakehouse_root)

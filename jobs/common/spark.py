@@ -43,6 +43,19 @@ def profile_properties(cfg: Config) -> dict[str, str]:
     return {key: str(value) for key, value in (profiles[profile] or {}).items()}
 
 
+def shuffle_partitions_for(shuffle_bytes: int, slots: int,
+                           advisory_bytes: int = 128 * 2**20) -> int:
+    """Initial shuffle partitions for a stage shuffling ``shuffle_bytes``: one partition per
+    ``advisory_bytes`` (AQE's advisory partition size), rounded up to a multiple of the
+    executor ``slots`` so that every wave fills the cluster. AQE coalesces the partitions
+    that turn out small, so erring high costs little; the `cluster` profile's value is this
+    rule at the target scale (conf/cluster.yaml)."""
+    if shuffle_bytes < 0 or slots < 1 or advisory_bytes < 1:
+        raise ValueError("shuffle_bytes >= 0, slots >= 1 and advisory_bytes >= 1 are needed")
+    needed = max(1, -(-shuffle_bytes // advisory_bytes))
+    return -(-needed // slots) * slots
+
+
 def launched_by_spark_submit() -> bool:
     """spark-submit starts the JVM first and hands its gateway port to Python."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
