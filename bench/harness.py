@@ -152,9 +152,10 @@ def targets(results: list[dict], demo_s: float | None) -> list[str]:
 
 
 def time_demo(lock: str | None) -> float:
-    """Wall time of `make demo` with set-up already done, into a temporary lakehouse."""
+    """Wall time of `make demo` without its set-up (-o: the venv and jars are taken as
+    made), into a temporary lakehouse."""
     env = dict(os.environ, LAKEHOUSE_ROOT=tempfile.mkdtemp(prefix="bench-demo-"))
-    command = ["make", "-s", "demo"]
+    command = ["make", "-s", "-o", ".venv/.installed", "-o", "jars/.fetched", "demo"]
     if lock:
         command = ["flock", lock, *command]
     started = time.perf_counter()
