@@ -73,11 +73,21 @@ class Scale:
 
 def draw(salt: str, *cols: Column) -> Column:
     """A deterministic non-negative 63-bit integer per row and salt."""
-    return F.xxhash64(F.lit(salt), *cols) & F.lit(0x7FFFFFFFFFFFFFFF)
+    return F.xxhash64(F.lit(salt), *cols).bitwiseAND(F.lit(0x7FFFFFFFFFFFFFFF))
 
 
 def pick(values: tuple[str, ...], index: Column) -> Column:
-    return F.element_at(F.array(*[F.lit(v) for v in values]), (index % len(values)) + 1)
+    return F.element_at(F.array(*[F.lit(v) for v in values]),
+                        ((index % len(values)) + 1).cast("int"))
+
+
+def lookup(mapping: dict[str, str], key: Column) -> Column:
+    """mapping[key], null for a key not in it."""
+    chosen = None
+    for k, v in mapping.items():
+        chosen = (F.when(key == k, F.lit(v)) if chosen is None
+                  else chosen.when(key == k, F.lit(v)))
+    return chosen
 
 
 def user_key(user: Column) -> Column:
@@ -111,8 +121,7 @@ def silver_events(spark: SparkSession, scale: Scale, partitions: int) -> DataFra
     per_day = scale.events_per_day
     day = (F.col("id") / per_day).cast("long")
     event_type = pick(EVENT_TYPES, draw("type", F.col("id")))
-    content_type = F.element_at(F.create_map(*[F.lit(x) for kv in VIEW_CONTENT.items()
-                                               for x in kv]), event_type)
+    content_type = lookup(VIEW_CONTENT, event_type)
     device = pick(DEVICE_TYPES, draw("device", F.col("user")))
     has_category = content_type.isNotNull() | event_type.isin("subscribe", "favorite")
     timed = event_type.isin(*VIEW_CONTENT, "miniprogram_open")
@@ -136,8 +145,7 @@ def silver_events(spark: SparkSession, scale: Scale, partitions: int) -> DataFra
         device.alias("device_type"),
         F.concat(device, F.lit("-"), (draw("model", F.col("user")) % 6).cast("string"))
         .alias("device_model"),
-        F.element_at(F.create_map(*[F.lit(x) for kv in OS_BY_DEVICE.items() for x in kv]),
-                     device).alias("os"),
+        lookup(OS_BY_DEVICE, device).alias("os"),
         (draw("os-version", F.col("user")) % 5 + 10).cast("string").alias("os_version"),
         pick(NETWORKS, draw("network", F.col("id"))).alias("network"),
         "ingest_date",
@@ -157,7 +165,7 @@ def silver_orders(spark: SparkSession, scale: Scale, partitions: int) -> DataFra
         user_key(F.col("user")).alias("user_key"),
         F.col("ts").alias("order_ts"),
         "activity_date",
-        (cents / 100).cast("decimal(18,2)").alias("amount"),
+        (cents.cast("decimal(18,0)") / 100).cast("decimal(18,2)").alias("amount"),
         (draw("coupon", F.col("id")) % 4 == 0).alias("coupon_used"),
         F.when(refunded, F.lit("refunded")).otherwise(F.lit("paid")).alias("status"),
         "ingest_date",
@@ -190,9 +198,9 @@ def silver_users(spark: SparkSession, scale: Scale, partitions: int) -> DataFram
 def write_silver(spark: SparkSession, scale: Scale, root: str, partitions: int = 4
                  ) -> dict[str, int]:
     """Writes the three silver tables under ``root``; returns their row counts."""
-    tables = {SILVER_USERS: silver_users, SILVER_EVENTS: silver_events,
-              SILVER_ORDERS: silver_orders}
-    for spec, build in tables.items():
+    tables = ((SILVER_USERS, silver_users), (SILVER_EVENTS, silver_events),
+              (SILVER_ORDERS, silver_orders))
+    for spec, build in tables:
         ensure_table(spark, spec, root)
         (build(spark, scale, partitions).select(*spec.columns)
          .write.format("delta").mode("overwrite").option("userMetadata", "bench")

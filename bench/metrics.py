@@ -113,7 +113,8 @@ def stage_sums(stages: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def jvm_pid(spark: SparkSession) -> int:
-    return int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+    return int(spark.sparkContext._jvm.java.lang.management.ManagementFactory
+               .getRuntimeMXBean().getPid())
 
 
 def reset_peak_rss(pid: int) -> None:

@@ -243,14 +243,16 @@ class Reference:
 
     def compare(self, mine: str, spark_query: str, columns: tuple[str, ...]) -> dict:
         """Rows in one result and not the other (both ways), row counts and checksums."""
-        cols = ", ".join(columns)
+        # Spark's Parquet timestamps may read as TIMESTAMPTZ: compare and hash one type.
+        cols = ", ".join(f"{c}::TIMESTAMP AS {c}" if c.endswith("_ts") else c for c in columns)
         ours = f"(SELECT {cols} FROM read_parquet('{self.out / mine}.parquet'))"
         theirs = f"(SELECT {cols} FROM {spark_query})"
 
         def one(sql: str) -> int:
             return int(self.db.execute(sql).fetchone()[0])
 
-        checksum = f"SELECT coalesce(sum(hash({cols}) % 1000000007), 0) FROM "
+        names = ", ".join(columns)
+        checksum = f"SELECT coalesce(sum(hash({names}) % 1000000007), 0) FROM "
         return {
             "duckdb_rows": one(f"SELECT count(*) FROM {ours}"),
             "spark_rows": one(f"SELECT count(*) FROM {theirs}"),
