@@ -61,6 +61,7 @@ def stage_table(result: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for s in result["stages"]:
         skew = "-" if s.get("skew") is None else f"{s['skew']:.1f}"
+        skew += " FAILED" if s.get("error") else ""
         rss = "-" if s.get("peak_rss_mb") is None else f"{s['peak_rss_mb']:,.0f}"
         cells = (s["name"], f"{s['seconds']:.1f}", f"{s['events']:,}",
                  f"{s['events_per_s']:,.0f}", rss, mb(s.get("shuffleReadBytes")),
@@ -73,8 +74,9 @@ def seconds(result: dict, prefix: str) -> float:
     return sum(s["seconds"] for s in result["stages"] if s["name"].startswith(prefix))
 
 
-def stage(result: dict, name: str) -> dict:
-    return next(s for s in result["stages"] if s["name"] == name)
+def stage_seconds(result: dict, name: str) -> float:
+    return next((s["seconds"] for s in result["stages"] if s["name"] == name
+                 and not s.get("error")), float("nan"))
 
 
 def peak_rss(result: dict) -> float:
@@ -84,13 +86,14 @@ def peak_rss(result: dict) -> float:
 def ratios(result: dict) -> dict[str, float | None]:
     duck = result["duckdb_seconds"]
     full = seconds(result, "full ")
+    nan = float("nan")
     return {
-        "rollup_spark_s": stage(result, "t+1 rollup")["seconds"],
-        "rollup_duckdb_s": duck["rollup"],
-        "rollup_vs_duckdb": stage(result, "t+1 rollup")["seconds"] / duck["rollup"],
-        "rfm_spark_s": stage(result, "rfm spark")["seconds"],
-        "rfm_duckdb_s": duck["rfm"],
-        "rfm_vs_duckdb": stage(result, "rfm spark")["seconds"] / duck["rfm"],
+        "rollup_spark_s": stage_seconds(result, "t+1 rollup"),
+        "rollup_duckdb_s": duck.get("rollup", nan),
+        "rollup_vs_duckdb": stage_seconds(result, "t+1 rollup") / duck.get("rollup", nan),
+        "rfm_spark_s": stage_seconds(result, "rfm spark"),
+        "rfm_duckdb_s": duck.get("rfm", nan),
+        "rfm_vs_duckdb": stage_seconds(result, "rfm spark") / duck.get("rfm", nan),
         "t1_s": seconds(result, "t+1 "),
         "full_s": full or None,
         "t1_vs_full": seconds(result, "t+1 ") / full if full else None,
@@ -182,7 +185,11 @@ def report(results: list[dict], demo_s: float | None) -> str:
                    f"{r['t1_vs_full']:.2f}" if r["full_s"] else "T+1 (no full recompute): "
                    f"{r['t1_s']:.1f} s"),
                   f"driver JVM peak heap (REST): {result['driver_peak_heap_mb'] or 0:,.0f} MB",
-                  "Spark and DuckDB results:", *agreement(result), ""]
+                  "Spark and DuckDB results:", *agreement(result),
+                  *[f"  FAILED {s['name']}: {s['error']}" for s in result["stages"]
+                    if s.get("error")],
+                  *([f"  FAILED duckdb: {result['duckdb_seconds']['error']}"]
+                    if "error" in result["duckdb_seconds"] else []), ""]
     parts += ["## Targets", "", *targets(results, demo_s)]
     return "\n".join(parts)
 

@@ -43,6 +43,7 @@ class Measured:
     metrics: dict[str, int] = field(default_factory=dict)
     skew: float | None = None            # max / median task duration of the biggest stage
     biggest_stage: int | None = None
+    error: str | None = None             # the stage failed: its time is not a measure
 
     @property
     def events_per_s(self) -> float:
@@ -51,7 +52,8 @@ class Measured:
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "seconds": self.seconds, "events": self.events,
                 "events_per_s": self.events_per_s, "peak_rss_mb": self.peak_rss_mb,
-                "skew": self.skew, "biggest_stage": self.biggest_stage, **self.metrics}
+                "skew": self.skew, "biggest_stage": self.biggest_stage, "error": self.error,
+                **self.metrics}
 
 
 class SparkRest:
@@ -159,13 +161,17 @@ class Meter:
         sc.setJobGroup(group, f"bench stage {name}", interruptOnCancel=False)
         reset_peak_rss(self.pid)
         started = time.perf_counter()
+        error = None
         try:
             action()
+        except Exception as failure:  # noqa: BLE001  one failed stage must not lose the rest
+            error = f"{type(failure).__name__}: {str(failure)[:300]}"
+            print(f"  {name} FAILED: {error}", flush=True)
         finally:
             seconds = time.perf_counter() - started
             sc.setLocalProperty("spark.jobGroup.id", None)
             sc.setLocalProperty("spark.job.description", None)
-        result = Measured(name, seconds, events, peak_rss_mb(self.pid))
+        result = Measured(name, seconds, events, peak_rss_mb(self.pid), error=error)
         if self.rest is not None:
             describe(result, self.rest, self.rest.stages_of(group))
         self.measured.append(result)

@@ -84,6 +84,22 @@ def run_stages(meter: Meter, spark: SparkSession, cfg: Config, label: str,
                       STAGES[s](spark, cfg, a, b, f"bench:{label}:{s}"))
 
 
+def duckdb_reference(cfg: Config, out_dir: str, day: dt.date) -> tuple[dict, dict]:
+    """DuckDB's seconds for the rollup and RFM of D, and its checks against Spark's tables."""
+    reference = Reference(cfg, f"{out_dir}/duckdb")
+    duck: dict = {}
+    checks: dict = {}
+    try:
+        duck["rollup"] = reference.rollup(day)
+        duck["rfm"] = reference.rfm(day)
+        checks.update(reference.check_rollup(day))
+        checks["rfm"] = reference.check_rfm(day)
+    except Exception as failure:  # noqa: BLE001  report what was measured
+        duck["error"] = f"{type(failure).__name__}: {str(failure)[:300]}"
+        print(f"  duckdb reference FAILED: {duck['error']}", flush=True)
+    return duck, checks
+
+
 def run_scale(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str,
               full_recompute: bool = True) -> dict:
     """Every measured stage of one scale; ``cfg``'s lakehouse root must be empty."""
@@ -100,9 +116,7 @@ def run_scale(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str,
     rfm_out = f"{out_dir}/spark_rfm"
     meter.measure("rfm spark", history, lambda: spark_rfm(spark, cfg, day).write.mode(
         "overwrite").parquet(rfm_out))
-    reference = Reference(cfg, f"{out_dir}/duckdb")
-    duck = {"rollup": reference.rollup(day), "rfm": reference.rfm(day)}
-    checks = {**reference.check_rollup(day), "rfm": reference.check_rfm(day)}
+    duck, checks = duckdb_reference(cfg, out_dir, day)
     if full_recompute:
         full = cfg.with_overrides({"lakehouse.root": second_root(root)})
         run_stages(meter, spark, full, "full", [("rollup", first, day), ("state", day, day),
