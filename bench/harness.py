@@ -204,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="users of the power-law case (default: the largest scale; 0: none)")
     parser.add_argument("--demo", action="store_true", help="also time `make demo`")
     parser.add_argument("--lock", default=None, help="flock file each Spark run holds")
+    parser.add_argument("--from-results", action="store_true",
+                        help="only print the report of the scales' JSON already in results/")
     args = parser.parse_args(argv)
     users = [int(u) for u in args.scales.split(",") if u.strip()]
     scales = [Scale(u, args.days, args.events_per_active_user) for u in users]
@@ -211,8 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     if skew_users:
         scales.append(Scale(skew_users, args.days, args.events_per_active_user, skew=True))
     RESULTS.mkdir(exist_ok=True)
-    results = [run_child(s, RESULTS / f"{s.name}.json", args.lock, full=not s.skew)
-               for s in scales]
+    if args.from_results:
+        results = [json.loads((RESULTS / f"{s.name}.json").read_text()) for s in scales
+                   if (RESULTS / f"{s.name}.json").exists()]
+    else:
+        results = [run_child(s, RESULTS / f"{s.name}.json", args.lock, full=not s.skew)
+                   for s in scales]
     demo_s = time_demo(args.lock) if args.demo else None
     text = report(results, demo_s)
     print(text)
