@@ -1,6 +1,6 @@
 """The benchmark harness (`make bench`): every scale, its table, the ratios and the targets.
 
-    python -m bench.harness [--scales 20000,200000] [--days 10] [--events-per-active-user 10]
+    python -m bench.harness [--scales 10000,100000] [--days 10] [--events-per-active-user 10]
                             [--skew-users 200000 | --skew-users 0] [--demo]
                             [--lock /tmp/spark.lock]
 
@@ -197,7 +197,7 @@ def report(results: list[dict], demo_s: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="20000,200000", help="user counts, comma-separated")
+    parser.add_argument("--scales", default="10000,100000", help="user counts, comma-separated")
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--events-per-active-user", type=int, default=10)
     parser.add_argument("--skew-users", type=int, default=None,
