@@ -79,8 +79,18 @@ browser:
 lint: setup
 	$(VENV)/bin/ruff check jobs tests bench dags
 
-bench: setup package
-	$(PY) -m bench.generator_scale
+# The benchmark harness (bench/harness.py): two scales 10x apart and a power-law skew
+# case, Spark's own metrics, DuckDB as the reference. BENCH_ARGS, e.g.
+# --scales 20000,200000 --demo --lock /tmp/spark.lock; results in bench/results/.
+bench: setup package $(VENV)/.bench-installed
+	$(PY) -m bench.harness $(BENCH_ARGS)
+
+# Only the extra's packages (the project itself is installed by setup).
+$(VENV)/.bench-installed: pyproject.toml
+	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))\
+	  ['project']['optional-dependencies']['bench']))" > $(VENV)/bench-requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/bench-requirements.txt
+	touch $@
 
 # Airflow lives in its own virtualenv: the apache-spark provider pulls pyspark-client,
 # which installs a `pyspark` package of its own. The pins are pyproject's `airflow` extra.

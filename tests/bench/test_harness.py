@@ -1,0 +1,119 @@
+"""The benchmark harness at a tiny scale: its silver data, one measured stage, the DuckDB
+reference agreeing exactly with Spark, and the REST metrics parser (no timing asserted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyspark.sql import functions as F
+
+from bench.data import Scale, write_silver
+from bench.metrics import Measured, Meter, SparkRest, describe, stage_sums
+from bench.scale import spark_rfm
+from jobs.common.delta import read_table
+from jobs.rollup import main as rollup
+from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
+
+pytest.importorskip("duckdb")
+from bench.reference import RFM_COLUMNS, Reference  # noqa: E402  (needs duckdb)
+
+TINY = Scale(users=80, days=9, events_per_active_user=4)
+SKEWED = Scale(users=2000, days=1, events_per_active_user=4, skew=True)
+
+
+@pytest.fixture
+def bench_cfg(cfg, root):
+    return cfg.with_overrides({"lakehouse.root": root})
+
+
+def test_silver_data_has_silver_schema_and_the_scale_rows(spark, bench_cfg, root):
+    counts = write_silver(spark, TINY, root, partitions=2)
+    events = read_table(spark, SILVER_EVENTS, root)
+    assert events.columns == SILVER_EVENTS.columns
+    assert read_table(spark, SILVER_ORDERS, root).columns == SILVER_ORDERS.columns
+    assert events.count() == counts["events"] == TINY.events
+    assert events.select("event_id").distinct().count() == TINY.events
+
+
+def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root):
+    write_silver(spark, SKEWED, root, partitions=2)
+    per_user = sorted((r["count"] for r in read_table(spark, SILVER_EVENTS, root)
+                       .groupBy("user_key").count().collect()), reverse=True)
+    top = sum(per_user[: int(SKEWED.users * 0.001)])
+    assert 0.4 < top / SKEWED.events < 0.6
+
+
+def test_duckdb_reference_agrees_with_spark_exactly(spark, bench_cfg, root, tmp_path):
+    write_silver(spark, TINY, root, partitions=2)
+    day = TINY.last_day
+    meter = Meter(spark)
+    measured = meter.measure("rollup", TINY.events, lambda: rollup.run(
+        spark, bench_cfg, TINY.first_day, day, "test-bench"))
+    assert measured.seconds > 0 and measured.events_per_s > 0
+    spark_rfm(spark, bench_cfg, day).write.parquet(str(tmp_path / "spark_rfm"))
+
+    reference = Reference(bench_cfg, str(tmp_path / "duckdb"))
+    reference.rollup(day)
+    reference.rfm(day)
+    checks = reference.check_rollup(day)
+    checks["rfm"] = reference.compare(
+        "rfm", f"read_parquet('{tmp_path}/spark_rfm/*.parquet') WHERE rfm_frequency > 0",
+        RFM_COLUMNS)
+    for table, check in checks.items():
+        assert check["duckdb_rows"] > 0, table
+        assert (check["spark_rows"], check["only_spark"], check["only_duckdb"],
+                check["spark_checksum"]) == (check["duckdb_rows"], 0, 0,
+                                             check["duckdb_checksum"]), table
+
+
+# The shapes of the driver's /api/v1 answers the parser reads (Spark 4.2 field names).
+REST = {
+    "/jobs": [
+        {"jobId": 3, "jobGroup": "bench-0-rollup", "status": "SUCCEEDED", "stageIds": [5, 6]},
+        {"jobId": 4, "jobGroup": "other", "status": "SUCCEEDED", "stageIds": [7]},
+    ],
+    "/stages?status=complete": [
+        {"stageId": 5, "attemptId": 0, "numCompleteTasks": 4, "executorRunTime": 900,
+         "inputBytes": 1000, "outputBytes": 0, "shuffleReadBytes": 0,
+         "shuffleWriteBytes": 2048, "memoryBytesSpilled": 0, "diskBytesSpilled": 0},
+        {"stageId": 6, "attemptId": 0, "numCompleteTasks": 2, "executorRunTime": 300,
+         "inputBytes": 0, "outputBytes": 512, "shuffleReadBytes": 2048,
+         "shuffleWriteBytes": 0, "memoryBytesSpilled": 4096, "diskBytesSpilled": 1024},
+        {"stageId": 7, "attemptId": 0, "numCompleteTasks": 1, "executorRunTime": 5,
+         "shuffleReadBytes": 99},
+    ],
+    "/stages/5/0/taskSummary?quantiles=0.5,1.0": {"quantiles": [0.5, 1.0],
+                                                  "duration": [200.0, 500.0]},
+    "/executors": [{"id": "driver", "peakMemoryMetrics": {"JVMHeapMemory": 512 * 2**20}}],
+}
+
+
+def test_metrics_parser_returns_the_stage_numbers():
+    rest = SparkRest("http://127.0.0.1:4040", "app-1",
+                     fetch=lambda url: REST[url.split("/app-1", 1)[1]])
+    stages = rest.stages_of("bench-0-rollup")
+    assert stage_sums(stages) == {
+        "shuffleReadBytes": 2048, "shuffleWriteBytes": 2048, "memoryBytesSpilled": 4096,
+        "diskBytesSpilled": 1024, "inputBytes": 1000, "outputBytes": 512,
+        "executorRunTime": 1200, "spillBytes": 5120, "stages": 2, "tasks": 6}
+    measured = Measured("rollup", 2.0, 100)
+    describe(measured, rest, stages)
+    assert (measured.biggest_stage, measured.skew) == (5, 2.5)
+    assert rest.driver_peak_heap_mb() == 512.0
+
+
+def test_live_metrics_are_numbers_when_the_ui_is_on(spark):
+    meter = Meter(spark)
+    if meter.rest is None:
+        pytest.skip("this session's Spark UI is off (the test profile)")
+    numbers = spark.range(1000)
+    measured = meter.measure("count", 1000, lambda: numbers.groupBy(
+        (F.col("id") % 7).alias("k")).count().collect())
+    assert measured.metrics["stages"] >= 1
+    assert all(isinstance(v, int) for v in measured.metrics.values())
+
+
+def test_scale_sizes():
+    assert TINY.first_day == dt.date(2026, 6, 22)
+    assert TINY.events == 40 * 4 * 9
