@@ -9,13 +9,9 @@ staging copies (write-audit-publish). Bronze holds raw ids, never pseudonyms.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Iterable
-
 from pyspark.sql import types as T
 
-import jobs
+from jobs.common.catalog import declared_tables
 from jobs.common.delta import TableSpec, staged
 
 # Columns holding a user_key value without the _key suffix.
@@ -27,27 +23,6 @@ def key_columns(spec: TableSpec) -> tuple[str, ...]:
     return tuple(f.name for f in spec.schema.fields
                  if isinstance(f.dataType, T.StringType)
                  and (f.name.endswith("_key") or f.name in KEY_VALUED_COLUMNS))
-
-
-def _specs_in(values: Iterable[object]) -> Iterable[TableSpec]:
-    for value in values:
-        if isinstance(value, TableSpec):
-            yield value
-        elif isinstance(value, dict):
-            yield from _specs_in(value.values())
-        elif isinstance(value, tuple | list):
-            yield from _specs_in(value)
-
-
-def declared_tables() -> list[TableSpec]:
-    """Every TableSpec of every jobs/**/schemas.py, once per (layer, name)."""
-    found: dict[tuple[str, str], TableSpec] = {}
-    for module in pkgutil.walk_packages(jobs.__path__, "jobs."):
-        if module.name.rsplit(".", 1)[-1] != "schemas":
-            continue
-        for spec in _specs_in(vars(importlib.import_module(module.name)).values()):
-            found.setdefault((spec.layer, spec.name), spec)
-    return list(found.values())
 
 
 def keyed_tables() -> list[TableSpec]:
