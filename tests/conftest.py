@@ -32,3 +32,23 @@ def spark(cfg: Config) -> SparkSession:
 def root(tmp_path: Path) -> str:
     """A fresh lakehouse root per test."""
     return str(tmp_path / "lakehouse")
+
+
+# The longest files first: `make test` runs two workers a file at a time (xdist
+# --dist loadfile), and a long file picked up last would leave one worker alone at the end.
+LONGEST_FIRST = (
+    "tests/dags/test_daily_dag_runs.py",
+    "tests/integration/test_daily_vs_backfill.py",
+    "tests/integration/test_quality_gates.py",
+    "tests/privacy/test_erasure.py",
+    "tests/cluster/test_standalone.py",
+    "tests/integration/test_ingest_twice.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
