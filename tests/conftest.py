@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ from pyspark.sql import SparkSession
 
 from jobs.common.config import Config, load_config
 from jobs.common.spark import build_spark
+
+# An xdist worker's __main__ has neither __spec__ nor __file__; pyspark.sql.connect (which
+# Great Expectations imports) takes that for a doctest run and calls sys.exit(0) when
+# grpc is absent. Name the worker's main module so that imports behave as under pytest.
+if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(
+        sys.modules["__main__"], "__file__"):
+    sys.modules["__main__"].__file__ = "pytest-xdist-worker"
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SEG_JARS_DIR", str(REPO / "jars"))
