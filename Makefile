@@ -57,12 +57,10 @@ demo-retail: setup package
 
 # Two pytest workers, a whole file each (module fixtures stay in one process): much of a
 # test's time is JVM start-up, Delta commits and Python-side Great Expectations work,
-# which leave a core idle in a serial run. The test JVMs use the client compiler and
-# the serial collector: tiny data, short-lived processes (about 10-15 % faster here).
+# which leave a core idle in a serial run.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
 test: setup package browser airflow-setup
-	SPARK_SUBMIT_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" \
-	  $(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Airflow itself runs segmentation_daily end to end (airflow dags test; REST trigger).
 test-airflow: setup package browser airflow-setup
