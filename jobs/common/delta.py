@@ -133,11 +133,10 @@ def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
 
 
 @contextmanager
-def commit_metadata(spark: SparkSession, run_id: str) -> Iterator[None]:
-    """Tags every Delta commit inside the block (MERGE, DELETE, ...) with the run id."""
-    key = "spark.databricks.delta.commitInfo.userMetadata"
+def session_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """Sets a Spark SQL conf for the block only; the previous value (or none) comes back."""
     previous = spark.conf.get(key, None)
-    spark.conf.set(key, run_id)
+    spark.conf.set(key, value)
     try:
         yield
     finally:
@@ -145,6 +144,11 @@ def commit_metadata(spark: SparkSession, run_id: str) -> Iterator[None]:
             spark.conf.unset(key)
         else:
             spark.conf.set(key, previous)
+
+
+def commit_metadata(spark: SparkSession, run_id: str):
+    """Tags every Delta commit inside the block (MERGE, DELETE, ...) with the run id."""
+    return session_conf(spark, "spark.databricks.delta.commitInfo.userMetadata", run_id)
 
 
 def merge_insert_new(batch: DataFrame, spec: TableSpec, root: str, keys: tuple[str, ...],

@@ -24,8 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from delta.tables import DeltaTable
@@ -40,6 +39,7 @@ from jobs.common.delta import (
     ensure_table,
     merge_insert_new,
     read_table,
+    session_conf,
     table_exists,
 )
 from jobs.common.errors import InputError, SegmentationError
@@ -178,18 +178,9 @@ def last_metric(spark: SparkSession, spec: TableSpec, root: str, name: str) -> i
     return int((row["operationMetrics"] or {}).get(name, 0))
 
 
-@contextmanager
-def zero_retention(spark: SparkSession) -> Iterator[None]:
+def zero_retention(spark: SparkSession):
     """VACUUM may keep no history in this session only; the check is restored after."""
-    previous = spark.conf.get(RETENTION_CHECK, None)
-    spark.conf.set(RETENTION_CHECK, "false")
-    try:
-        yield
-    finally:
-        if previous is None:
-            spark.conf.unset(RETENTION_CHECK)
-        else:
-            spark.conf.set(RETENTION_CHECK, previous)
+    return session_conf(spark, RETENTION_CHECK, "false")
 
 
 def erase_table(spark: SparkSession, spec: TableSpec, root: str, erased: DataFrame,
