@@ -44,6 +44,7 @@ class Scale:
     events_per_active_user: int
     active_share: float = 0.5
     skew: bool = False
+    rollup_only: bool = False      # one day, only its rollup and DuckDB's (target 1's size)
     last_day: dt.date = dt.date(2026, 6, 30)
 
     @property
@@ -64,7 +65,8 @@ class Scale:
 
     @property
     def name(self) -> str:
-        return f"{self.events / 1e6:g}M{'-skew' if self.skew else ''}"
+        kind = "-skew" if self.skew else "-day" if self.rollup_only else ""
+        return f"{self.events / 1e6:g}M{kind}"
 
     def as_dict(self) -> dict:
         return asdict(self) | {"last_day": str(self.last_day), "events": self.events,

@@ -2,10 +2,13 @@
 
     python -m bench.harness [--scales 10000,100000] [--days 10] [--events-per-active-user 10]
                             [--skew-users 200000 | --skew-users 0] [--demo]
+                            [--rollup-day-users 1000000 [--rollup-day-events-per-user 100]]
                             [--lock /tmp/spark.lock]
 
 Each scale (a user count; events = users x active share x events per active user x days)
-and the power-law skew case run as their own Spark application (python -m bench.scale),
+the power-law skew case and the optional one-day rollup case (--rollup-day-users:
+one day of events at the rollup target's size, only its rollup against DuckDB's) run as
+their own Spark application (python -m bench.scale),
 so each JVM's peak memory is its own; with --lock every one of them holds that flock
 only while it runs. The tables and the targets are printed, and written as
 bench/results/summary.{json,md} (git-ignored) beside each scale's raw JSON.
@@ -42,6 +45,7 @@ def run_child(scale: Scale, out: Path, lock: str | None, full: bool) -> dict:
                "--events-per-active-user", str(scale.events_per_active_user),
                "--out", str(out)]
     command += ["--skew"] if scale.skew else []
+    command += ["--rollup-only"] if scale.rollup_only else []
     command += [] if full else ["--no-full-recompute"]
     if lock:
         command = ["flock", lock, *command]
@@ -94,6 +98,8 @@ def ratios(result: dict) -> dict[str, float | None]:
         "rfm_spark_s": stage_seconds(result, "rfm spark"),
         "rfm_duckdb_s": duck.get("rfm", nan),
         "rfm_vs_duckdb": stage_seconds(result, "rfm spark") / duck.get("rfm", nan),
+        "events_per_s_spark": result["events_landed_d"] / stage_seconds(result, "t+1 rollup"),
+        "events_per_s_duckdb": result["events_landed_d"] / duck.get("rollup", nan),
         "t1_s": seconds(result, "t+1 "),
         "full_s": full or None,
         "t1_vs_full": seconds(result, "t+1 ") / full if full else None,
@@ -112,16 +118,21 @@ def agreement(result: dict) -> list[str]:
     return lines
 
 
+def is_day(result: dict) -> bool:
+    return bool(result["scale"].get("rollup_only"))
+
+
 def mark(ok: bool | None) -> str:
     return {True: "MET", False: "MISSED", None: "NOT MEASURED"}[ok]
 
 
 def targets(results: list[dict], demo_s: float | None) -> list[str]:
-    uniform = [r for r in results if not r["scale"]["skew"]]
+    uniform = [r for r in results if not r["scale"]["skew"] and not is_day(r)]
     big = max(uniform, key=lambda r: r["scale"]["events"])
     lines = []
     r = ratios(big)
-    at_size = [x for x in uniform if x["events_landed_d"] >= DAILY_ROLLUP_MIN_EVENTS]
+    at_size = [x for x in results if not x["scale"]["skew"]
+               and x["events_landed_d"] >= DAILY_ROLLUP_MIN_EVENTS]
     if at_size:
         worst = max(ratios(x)["rollup_vs_duckdb"] for x in at_size)
         lines.append(f"1. daily rollup <= 3x DuckDB at >= 50M events: {worst:.2f}x: "
@@ -171,19 +182,24 @@ def report(results: list[dict], demo_s: float | None) -> str:
     for result in results:
         s = result["scale"]
         r = ratios(result)
+        day = is_day(result)
+        rollup = (f"Spark / DuckDB: daily rollup {r['rollup_spark_s']:.1f} s / "
+                  f"{r['rollup_duckdb_s']:.1f} s = {r['rollup_vs_duckdb']:.2f}x "
+                  f"({r['events_per_s_spark']:,.0f} / {r['events_per_s_duckdb']:,.0f} "
+                  "events/s)")
         parts += [f"## {s['name']}: {s['users']:,} users x {s['days']} days, "
                   f"{s['events_per_active_user']} events per active user"
-                  f"{', power law (top 0.1 % hold half the events)' if s['skew'] else ''}; "
+                  f"{', power law (top 0.1 % hold half the events)' if s['skew'] else ''}"
+                  f"{', the rollup of D only' if day else ''}; "
                   f"{result['events_landed_d']:,} events landed on D, "
                   f"{result['events_history']:,} in the history",
                   "", stage_table(result), "",
-                  f"Spark / DuckDB: daily rollup {r['rollup_spark_s']:.1f} s / "
-                  f"{r['rollup_duckdb_s']:.1f} s = {r['rollup_vs_duckdb']:.2f}x; "
-                  f"RFM {r['rfm_spark_s']:.1f} s / {r['rfm_duckdb_s']:.1f} s = "
-                  f"{r['rfm_vs_duckdb']:.2f}x",
-                  (f"T+1 / full recompute: {r['t1_s']:.1f} s / {r['full_s']:.1f} s = "
-                   f"{r['t1_vs_full']:.2f}" if r["full_s"] else "T+1 (no full recompute): "
-                   f"{r['t1_s']:.1f} s"),
+                  rollup if day else f"{rollup}; RFM {r['rfm_spark_s']:.1f} s / "
+                  f"{r['rfm_duckdb_s']:.1f} s = {r['rfm_vs_duckdb']:.2f}x",
+                  *([] if day else [
+                      f"T+1 / full recompute: {r['t1_s']:.1f} s / {r['full_s']:.1f} s = "
+                      f"{r['t1_vs_full']:.2f}" if r["full_s"] else
+                      f"T+1 (no full recompute): {r['t1_s']:.1f} s"]),
                   f"driver JVM peak heap (REST): {result['driver_peak_heap_mb'] or 0:,.0f} MB",
                   "Spark and DuckDB results:", *agreement(result),
                   *[f"  FAILED {s['name']}: {s['error']}" for s in result["stages"]
@@ -202,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events-per-active-user", type=int, default=10)
     parser.add_argument("--skew-users", type=int, default=None,
                         help="users of the power-law case (default: the largest scale; 0: none)")
+    parser.add_argument("--rollup-day-users", type=int, default=0,
+                        help="also one day of these users' events, only its rollup vs DuckDB")
+    parser.add_argument("--rollup-day-events-per-user", type=int, default=100,
+                        help="events per active user of that day (half the users are active)")
     parser.add_argument("--demo", action="store_true", help="also time `make demo`")
     parser.add_argument("--lock", default=None, help="flock file each Spark run holds")
     parser.add_argument("--from-results", action="store_true",
@@ -212,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     skew_users = max(users) if args.skew_users is None else args.skew_users
     if skew_users:
         scales.append(Scale(skew_users, args.days, args.events_per_active_user, skew=True))
+    if args.rollup_day_users:
+        scales.append(Scale(args.rollup_day_users, 1, args.rollup_day_events_per_user,
+                            rollup_only=True))
     RESULTS.mkdir(exist_ok=True)
     if args.from_results:
         results = [json.loads((RESULTS / f"{s.name}.json").read_text()) for s in scales

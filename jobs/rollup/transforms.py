@@ -120,7 +120,11 @@ def combine(keys: tuple[str, ...]) -> Callable[[DataFrame], DataFrame]:
         latest_key = F.struct("last_event_ts", "last_event_id")
         latest = F.max_by(F.struct(*LATEST_COLUMNS), F.when(
             F.col("last_event_ts").isNotNull(), latest_key))
-        aggregated = facts.groupBy(*keys).agg(
+        # The user key first: the max of a struct needs a sort-based aggregation, and its
+        # sort then compares an 8-byte prefix of the user key, not a landing date that
+        # every row of a daily run shares (measured: a fifth of the rollup's time).
+        by = sorted(keys, key=lambda k: k != "user_key")
+        aggregated = facts.groupBy(*by).agg(
             *[F.sum(c).alias(c) for c in COUNT_COLUMNS],
             *[F.sum(c).cast("decimal(18,2)").alias(c) for c in AMOUNT_COLUMNS],
             F.max(F.when(F.col("last_event_ts").isNotNull(), latest_key)).alias("_last"),

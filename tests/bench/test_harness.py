@@ -117,3 +117,31 @@ def test_live_metrics_are_numbers_when_the_ui_is_on(spark):
 def test_scale_sizes():
     assert TINY.first_day == dt.date(2026, 6, 22)
     assert TINY.events == 40 * 4 * 9
+
+
+def result_of(scale: Scale, stages: dict[str, float], landed: int, rollup_duckdb: float):
+    """A bench.scale JSON result with the given stage seconds (no Spark metrics)."""
+    return {"scale": scale.as_dict(), "events_landed_d": landed, "events_history": scale.events,
+            "stages": [{"name": n, "seconds": s, "events": landed, "events_per_s": landed / s,
+                        "peak_rss_mb": 1000.0} for n, s in stages.items()],
+            "duckdb_seconds": {"rollup": rollup_duckdb, "rfm": 1.0}, "checks": {},
+            "driver_peak_heap_mb": 500.0}
+
+
+def test_the_one_day_rollup_case_decides_the_rollup_target_only():
+    from bench.harness import report
+
+    small, large = Scale(100, 10, 10), Scale(1000, 10, 10)
+    day = Scale(2_000_000, 1, 50, rollup_only=True)
+    assert (day.name, day.events) == ("50M-day", 50_000_000)
+    pipeline = {"t+1 rollup": 2.0, "t+1 profile": 3.0, "rfm spark": 1.0, "full rollup": 9.0,
+                "full profile": 3.0}
+    text = report([result_of(small, pipeline, 500, 1.0),
+                   result_of(large, {k: 10 * v for k, v in pipeline.items()}, 5000, 4.0),
+                   result_of(day, {"generate silver": 60.0, "t+1 rollup": 90.0},
+                             50_000_000, 30.0)], None)
+    assert "the rollup of D only" in text
+    assert "1. daily rollup <= 3x DuckDB at >= 50M events: 3.00x: MET" in text
+    assert "2. T+1 <= 1/5 of the full recompute: 50.0 s / 120.0 s = 0.42: MISSED" in text
+    # growth compares the two pipeline scales only: 10x the data, 10x the time
+    assert "data x10.0, time x10.00 (full) x10.00 (t+1), limit x11.0: MET" in text
