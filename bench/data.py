@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.delta import ensure_table
 from jobs.rollup.schemas import DEVICE_TYPES, EVENT_TYPES
-from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS, SILVER_USERS
+from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS, SILVER_USER_CONSENT, SILVER_USERS
 
 CATEGORIES = ("tech", "beauty", "sports", "finance", "food", "travel", "games", "parenting")
 NETWORKS = ("wifi", "wifi", "5g", "4g", "3g", "2g", "unknown")
@@ -197,11 +197,19 @@ def silver_users(spark: SparkSession, scale: Scale, partitions: int) -> DataFram
     )
 
 
+def silver_user_consent(spark: SparkSession, scale: Scale, partitions: int) -> DataFrame:
+    """Each user's consent as registered, in force from the registration date."""
+    return silver_users(spark, scale, partitions).select(
+        "user_key", F.col("registered_date").alias("valid_from"), "consent_marketing",
+        "updated_at")
+
+
 def write_silver(spark: SparkSession, scale: Scale, root: str, partitions: int = 4
                  ) -> dict[str, int]:
-    """Writes the three silver tables under ``root``; returns their row counts."""
-    tables = ((SILVER_USERS, silver_users), (SILVER_EVENTS, silver_events),
-              (SILVER_ORDERS, silver_orders))
+    """Writes the silver tables the stages from the rollup on read under ``root``;
+    returns the row counts of users, events and orders."""
+    tables = ((SILVER_USERS, silver_users), (SILVER_USER_CONSENT, silver_user_consent),
+              (SILVER_EVENTS, silver_events), (SILVER_ORDERS, silver_orders))
     for spec, build in tables:
         ensure_table(spark, spec, root)
         (build(spark, scale, partitions).select(*spec.columns)

@@ -3,7 +3,7 @@
     python -m bench.scale --users 20000 --days 10 --events-per-active-user 10 [--skew] \
         --out bench/results/1M.json
 
-1. silver/users, events, orders written at the scale (bench/data.py);
+1. silver/users, user_consent, events, orders written at the scale (bench/data.py);
 2. set-up: the rollup backfill of the history before D and the state of D-1;
 3. the T+1 run of D: rollup, state, profile, segments (the real jobs' ``run``);
 4. the same snapshot recomputed from the full history window in a second root that
@@ -73,7 +73,7 @@ def second_root(root: str) -> str:
     """A lakehouse root that shares ``root``'s silver source tables (symlinks) only."""
     other = f"{root}-full"
     os.makedirs(f"{other}/silver", exist_ok=True)
-    for table in ("users", "events", "orders"):
+    for table in ("users", "user_consent", "events", "orders"):
         link = Path(f"{other}/silver/{table}")
         if not link.exists():
             link.symlink_to(f"{root}/silver/{table}")

@@ -10,13 +10,11 @@ from pyspark.sql import functions as F
 
 from bench.data import Scale, write_silver
 from bench.metrics import Measured, Meter, SparkRest, describe, stage_sums
-from bench.scale import spark_rfm
 from jobs.common.delta import read_table
-from jobs.rollup import main as rollup
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
 
 pytest.importorskip("duckdb")
-from bench.reference import RFM_COLUMNS, Reference  # noqa: E402  (needs duckdb)
+from bench.scale import run_scale  # noqa: E402  (its reference needs duckdb)
 
 TINY = Scale(users=80, days=9, events_per_active_user=4)
 SKEWED = Scale(users=2000, days=1, events_per_active_user=4, skew=True)
@@ -44,23 +42,19 @@ def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root)
     assert 0.4 < top / SKEWED.events < 0.6
 
 
-def test_duckdb_reference_agrees_with_spark_exactly(spark, bench_cfg, root, tmp_path):
-    write_silver(spark, TINY, root, partitions=2)
-    day = TINY.last_day
-    meter = Meter(spark)
-    measured = meter.measure("rollup", TINY.events, lambda: rollup.run(
-        spark, bench_cfg, TINY.first_day, day, "test-bench"))
-    assert measured.seconds > 0 and measured.events_per_s > 0
-    spark_rfm(spark, bench_cfg, day).write.parquet(str(tmp_path / "spark_rfm"))
-
-    reference = Reference(bench_cfg, str(tmp_path / "duckdb"))
-    reference.rollup(day)
-    reference.rfm(day)
-    checks = reference.check_rollup(day)
-    checks["rfm"] = reference.compare(
-        "rfm", f"read_parquet('{tmp_path}/spark_rfm/*.parquet') WHERE rfm_frequency > 0",
-        RFM_COLUMNS)
-    for table, check in checks.items():
+def test_a_scale_runs_every_stage_and_duckdb_agrees_with_spark_exactly(spark, bench_cfg,
+                                                                       tmp_path):
+    """bench.scale's whole run at a tiny scale: set-up, the T+1 stages through segments,
+    the RFM, the DuckDB reference; no stage fails and every table agrees both ways."""
+    result = run_scale(spark, bench_cfg, TINY, str(tmp_path / "out"), full_recompute=False)
+    assert [(s["name"], s["error"]) for s in result["stages"] if s["error"]] == []
+    assert [s["name"] for s in result["stages"]] == [
+        "generate silver", "setup rollup", "setup state", "t+1 rollup", "t+1 state",
+        "t+1 profile", "t+1 segments", "rfm spark"]
+    assert "error" not in result["duckdb_seconds"]
+    assert set(result["checks"]) == {"user_daily_increments", "user_daily", "rfm",
+                                     "user_category_daily_increments", "user_category_daily"}
+    for table, check in result["checks"].items():
         assert check["duckdb_rows"] > 0, table
         assert (check["spark_rows"], check["only_spark"], check["only_duckdb"],
                 check["spark_checksum"]) == (check["duckdb_rows"], 0, 0,
