@@ -10,7 +10,8 @@ Events of day d (0 = the oldest): ``users * active_share * events_per_active_use
 Uniform: each picks one of the day's active users uniformly (the active set shifts by
 day). Power law (``skew``): half of all events go to the top 0.1 % of users (the
 *heavy* users, uniformly among them), the other half as in the uniform case. One event
-in a hundred lands one to three days late (its ingest_date after its activity_date).
+in a hundred lands one to three days late (its ingest_date after its activity_date), except
+in the one-day rollup case, where every row lands on its day.
 """
 
 from __future__ import annotations
@@ -110,7 +111,9 @@ def with_times(df: DataFrame, scale: Scale, salt: str) -> DataFrame:
     """activity_date, local_minute, the UTC timestamp and the landing date of each row."""
     minute = (draw(f"{salt}-minute", F.col("id")) % 1440).cast("int")
     second = draw(f"{salt}-second", F.col("id")) % 60
-    late = draw(f"{salt}-late", F.col("id")) % 10000 < int(LATE_SHARE * 10000)
+    # A one-day rollup case lands every row on D: a late row would land after its only day.
+    late_share = 0 if scale.rollup_only else LATE_SHARE
+    late = draw(f"{salt}-late", F.col("id")) % 10000 < int(late_share * 10000)
     epoch = (F.unix_date(F.col("activity_date")).cast("long") * 86400 + minute * 60 + second
              - BUSINESS_OFFSET_S)
     lag = F.when(late, draw(f"{salt}-lag", F.col("id")) % 3 + 1).otherwise(0).cast("int")

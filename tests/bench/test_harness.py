@@ -34,6 +34,13 @@ def test_silver_data_has_silver_schema_and_the_scale_rows(spark, bench_cfg, root
     assert events.select("event_id").distinct().count() == TINY.events
 
 
+def test_the_one_day_rollup_case_lands_every_event_on_its_day(spark, root):
+    day = Scale(users=400, days=1, events_per_active_user=5, rollup_only=True)
+    write_silver(spark, day, root, partitions=2)
+    events = read_table(spark, SILVER_EVENTS, root)
+    assert events.filter(F.col("ingest_date") == day.last_day).count() == day.events == 1000
+
+
 def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root):
     write_silver(spark, SKEWED, root, partitions=2)
     per_user = sorted((r["count"] for r in read_table(spark, SILVER_EVENTS, root)
