@@ -105,6 +105,16 @@ def duckdb_reference(cfg: Config, out_dir: str, day: dt.date, rfm: bool = True
     return duck, checks
 
 
+def scale_result(meter: Meter, cfg: Config, scale: Scale, today: int, history: int, duck: dict,
+                 checks: dict) -> dict:
+    """One scale's JSON: what was measured, DuckDB's seconds and the agreement checks."""
+    return {"scale": scale.as_dict(), "events_landed_d": today, "events_history": history,
+            "stages": [m.as_dict() for m in meter.measured], "duckdb_seconds": duck,
+            "checks": checks,
+            "driver_peak_heap_mb": meter.rest.driver_peak_heap_mb() if meter.rest else None,
+            "shuffle_partitions": int(cfg.get("spark.shuffle_partitions"))}
+
+
 def run_rollup_day(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str) -> dict:
     """One day of events: its rollup in Spark (the real job) and in DuckDB, checked."""
     day = scale.last_day
@@ -114,11 +124,7 @@ def run_rollup_day(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str)
     today = landed_events(spark, cfg, day, day)
     run_stages(meter, spark, cfg, "t+1", [("rollup", day, day)], today)
     duck, checks = duckdb_reference(cfg, out_dir, day, rfm=False)
-    return {"scale": scale.as_dict(), "events_landed_d": today, "events_history": today,
-            "stages": [m.as_dict() for m in meter.measured], "duckdb_seconds": duck,
-            "checks": checks,
-            "driver_peak_heap_mb": meter.rest.driver_peak_heap_mb() if meter.rest else None,
-            "shuffle_partitions": int(cfg.get("spark.shuffle_partitions"))}
+    return scale_result(meter, cfg, scale, today, today, duck, checks)
 
 
 def run_scale(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str,
@@ -143,11 +149,7 @@ def run_scale(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str,
         run_stages(meter, spark, full, "full", [("rollup", first, day), ("state", day, day),
                                                 ("profile", day, day), ("segments", day, day)],
                    history)
-    return {"scale": scale.as_dict(), "events_landed_d": today, "events_history": history,
-            "stages": [m.as_dict() for m in meter.measured], "duckdb_seconds": duck,
-            "checks": checks,
-            "driver_peak_heap_mb": meter.rest.driver_peak_heap_mb() if meter.rest else None,
-            "shuffle_partitions": int(cfg.get("spark.shuffle_partitions"))}
+    return scale_result(meter, cfg, scale, today, history, duck, checks)
 
 
 def main(argv: list[str] | None = None) -> int:

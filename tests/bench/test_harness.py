@@ -9,6 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from bench.data import Scale, write_silver
+from bench.harness import report
 from bench.metrics import Measured, Meter, SparkRest, describe, stage_sums
 from jobs.common.delta import read_table
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
@@ -130,8 +131,6 @@ def result_of(scale: Scale, stages: dict[str, float], landed: int, rollup_duckdb
 
 
 def test_the_one_day_rollup_case_decides_the_rollup_target_only():
-    from bench.harness import report
-
     small, large = Scale(100, 10, 10), Scale(1000, 10, 10)
     day = Scale(2_000_000, 1, 50, rollup_only=True)
     assert (day.name, day.events) == ("50M-day", 50_000_000)
