@@ -14,12 +14,13 @@ export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: cluster-test test-airflow setup browser demo demo-retail test lint bench package clean help airflow airflow-setup
+.PHONY: cluster-test test-airflow setup browser demo demo-retail test test-fast lint bench package clean help airflow airflow-setup
 
 help:
 	@echo "make demo         set up, generate the synthetic data set, run the pipeline"
 	@echo "make demo-retail  the same on the real Online Retail orders (bring your own data)"
-	@echo "make test         set up and run the whole test suite"
+	@echo "make test         set up and run the whole test suite (unit, stage, e2e tiers)"
+	@echo "make test-fast    the unit and stage tiers only"
 	@echo "make bench        run the benchmark harness"
 	@echo "make cluster-test the daily pipeline on a Spark standalone cluster (master + 2 workers)"
 	@echo "make airflow      start a local Airflow on dags/ and print its URL and login"
@@ -55,22 +56,44 @@ demo: setup package
 demo-retail: setup package
 	$(SUBMIT) jobs/demo/main.py --env $(ENV) --conf-overlay conf/datasets/online_retail.yaml
 
-# Two pytest workers, a whole file each (module fixtures stay in one process): much of a
-# test's time is JVM start-up, Delta commits and Python-side Great Expectations work,
-# which leave a core idle in a serial run.
+# The suite in three tiers (tests/conftest.py), fast ones first, so a broken unit fails in
+# minutes: unit (no Delta writes), stage (a stage's run on a copy of a shared world or on
+# hand-built tables), e2e (whole pipeline runs, spark-submit, Airflow, the standalone
+# cluster, Chromium). The tiers share the lakehouse worlds built once per run
+# (tests/worlds.py) in TEST_WORLDS. Two pytest workers, a whole file each: much of a test's
+# time is JVM start-up, Delta commits and Python-side Great Expectations work, which leave
+# a core idle in a serial run. Each tier ends with its 25 slowest tests and its wall time.
 PYTEST_WORKERS ?= -n 2 --dist loadfile
-test: setup package browser airflow-setup
-	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
+TEST_WORLDS    ?= $(CURDIR)/.test-worlds
+define tier
+	@echo "== tier $(1) =="; started=$$(date +%s); \
+	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest -m $(1) $(PYTEST_WORKERS) --durations=25 \
+	  $(PYTEST_ARGS); status=$$?; \
+	echo "== tier $(1): $$(( $$(date +%s) - started )) s, exit $$status =="; exit $$status
+endef
 
-# Airflow itself runs segmentation_daily end to end (airflow dags test; REST trigger).
-test-airflow: setup package browser airflow-setup
-	$(PY) -m pytest -m airflow_e2e $(PYTEST_ARGS)
+test: setup package
+	rm -rf $(TEST_WORLDS)
+	$(call tier,unit)
+	$(call tier,stage)
+	@$(MAKE) --no-print-directory browser
+	$(call tier,e2e)
+
+# unit and stage only: the tiers that need neither Airflow, the cluster nor Chromium.
+test-fast: setup package
+	rm -rf $(TEST_WORLDS)
+	$(call tier,unit)
+	$(call tier,stage)
+
+# Airflow itself runs segmentation_daily end to end (a REST-triggered run).
+test-airflow: setup package
+	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/dags/test_daily_dag_runs.py $(PYTEST_ARGS)
 
 # A Spark standalone master and two workers on 127.0.0.1 (infra/spark/standalone), the
-# daily pipeline spark-submitted to it and to local[2]: the gold tables must be equal.
-# Part of `make test` as well.
+# daily pipeline spark-submitted to it: its gold must equal the local run's (the published
+# world of tests/worlds.py, built first if TEST_WORLDS has none). Part of `make test`.
 cluster-test: setup package
-	$(PY) -m pytest tests/cluster $(PYTEST_ARGS)
+	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/cluster $(PYTEST_ARGS)
 
 # Headless Chromium renders the Data Docs in a test. Debian's package, installed when
 # missing and this user may (root, as on CI); otherwise that one test is skipped.
@@ -114,4 +137,5 @@ airflow: setup package airflow-setup
 	AIRFLOW_PORT=$(AIRFLOW_PORT) infra/airflow/run-local
 
 clean:
-	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results
+	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results \
+	  .test-worlds

@@ -1,8 +1,21 @@
-"""One session-scoped Spark (local, UI off, few shuffle partitions, Delta enabled)."""
+"""One session-scoped Spark (local, UI off, few shuffle partitions, Delta enabled), the
+shared lakehouse worlds (tests/worlds.py) and the test tiers.
+
+Every test belongs to exactly one tier, marked on its module or on the test:
+
+    unit    no Delta writes: transforms, suites, conf, DAG settings, rendered manifests
+    stage   one stage's run (a few at most) on a copy of a world or on hand-built tables
+    e2e     whole pipeline runs, spark-submit processes, Airflow, the standalone cluster,
+            Chromium
+
+`make test` runs them in that order, so a broken unit fails within minutes; `make
+test-fast` runs unit and stage.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,6 +24,7 @@ from pyspark.sql import SparkSession
 
 from jobs.common.config import Config, load_config
 from jobs.common.spark import build_spark
+from tests.worlds import KEY_HEX, WORLDS, Worlds, build_times, world_cfg
 
 # An xdist worker's __main__ has neither __spec__ nor __file__; pyspark.sql.connect (which
 # Great Expectations imports) takes that for a doctest run and calls sys.exit(0) when
@@ -22,6 +36,10 @@ if getattr(sys.modules["__main__"], "__spec__", None) is None and not hasattr(
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SEG_JARS_DIR", str(REPO / "jars"))
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+TIERS = ("unit", "stage", "e2e")
+# Fixtures that hand a test a lakehouse to write to: never in the unit tier.
+LAKEHOUSE_FIXTURES = {"root", "lakehouse", "worlds", "published_world", *WORLDS}
 
 
 @pytest.fixture(scope="session")
@@ -42,21 +60,121 @@ def root(tmp_path: Path) -> str:
     return str(tmp_path / "lakehouse")
 
 
-# The longest files first: `make test` runs two workers a file at a time (xdist
-# --dist loadfile), and a long file picked up last would leave one worker alone at the end.
-LONGEST_FIRST = (
-    "tests/dags/test_daily_dag_runs.py",
-    "tests/integration/test_daily_vs_backfill.py",
-    "tests/integration/test_quality_gates.py",
-    "tests/privacy/test_erasure.py",
-    "tests/cluster/test_standalone.py",
-    "tests/integration/test_ingest_twice.py",
-)
+def worlds_folder(factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """$SEG_TEST_WORLDS (`make test` shares it between its tiers), else the base temp that
+    every xdist worker of this run shares."""
+    if os.environ.get("SEG_TEST_WORLDS"):
+        return Path(os.environ["SEG_TEST_WORLDS"]).resolve()
+    base = factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "worlds"
+
+
+@pytest.fixture(scope="session")
+def worlds(spark, cfg: Config, tmp_path_factory, worker_id: str) -> Worlds:
+    """The shared worlds, built on first use; read them only through a copy."""
+    return Worlds(spark, cfg, worlds_folder(tmp_path_factory, worker_id))
+
+
+@pytest.fixture(scope="session")
+def generated(worlds: Worlds) -> Path:
+    """Landing files of the small data set (read only)."""
+    return worlds.root("generated") / "landing"
+
+
+@pytest.fixture
+def with_key(monkeypatch) -> None:
+    """The jobs' pseudonym key in the environment and no LAKEHOUSE_ROOT of the caller's."""
+    monkeypatch.setenv("SEG_PSEUDONYM_KEY", KEY_HEX)
+    monkeypatch.delenv("LAKEHOUSE_ROOT", raising=False)
+
+
+@pytest.fixture
+def lakehouse(generated: Path, worlds: Worlds, tmp_path: Path, with_key) -> Config:
+    """A fresh lakehouse holding a copy of the generated landing files, and the key."""
+    root = tmp_path / "lakehouse"
+    shutil.copytree(generated, root / "landing")
+    return world_cfg(worlds.cfg, root)
+
+
+@pytest.fixture
+def history(worlds: Worlds, tmp_path: Path, with_key) -> Config:
+    """A copy of the history world: every landing date up to D-2 in bronze and silver."""
+    return worlds.copy("history", tmp_path / "lakehouse")
+
+
+@pytest.fixture
+def daily(worlds: Worlds, tmp_path: Path, with_key) -> Config:
+    """A copy of the daily world: the history and the T+1 run of D-1."""
+    return worlds.copy("daily", tmp_path / "lakehouse")
+
+
+@pytest.fixture
+def published(worlds: Worlds, tmp_path: Path, with_key) -> Config:
+    """A copy of the published world: the history and the T+1 runs of D-1 and D."""
+    return worlds.copy("published", tmp_path / "lakehouse")
+
+
+@pytest.fixture(scope="session")
+def published_world(worlds: Worlds) -> Path:
+    """The published world's own root, for tests that only read it."""
+    return worlds.root("published")
+
+
+def tier_of(item: pytest.Item) -> str:
+    tiers = {m.name for m in item.iter_markers() if m.name in TIERS}
+    if len(tiers) != 1:
+        raise pytest.UsageError(f"{item.nodeid}: mark it with exactly one tier of "
+                                f"{', '.join(TIERS)} (it has {sorted(tiers) or 'none'})")
+    (tier,) = tiers
+    writes = LAKEHOUSE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    if tier == "unit" and writes:
+        raise pytest.UsageError(f"{item.nodeid}: a unit test writes no lakehouse, but it "
+                                f"uses {', '.join(sorted(writes))}: mark it stage")
+    return tier
+
+
+def world_depth(item: pytest.Item) -> int:
+    """How deep a world the test needs up front (0: none); lazily built worlds don't count."""
+    names = {name.removesuffix("_world") for name in getattr(item, "fixturenames", ())}
+    depth = 0
+    for name in names & set(WORLDS):
+        world, level = WORLDS[name], 1
+        while world.parent:
+            world, level = WORLDS[world.parent], level + 1
+        depth = max(depth, level)
+    return depth + ("lakehouse" in names)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
+    """Check every test's tier; order the files so that the ones needing no world or a
+    shallow one come first: they run while another worker builds the deeper worlds.
+    Files that build the worlds on purpose (tests/test_worlds.py) go before everything."""
+    for item in items:
+        tier_of(item)
+    depth: dict[str, int] = {}
+    for item in items:
         path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+        builds = Path(path).name == "test_worlds.py"
+        depth[path] = -1 if builds else max(depth.get(path, 0), world_depth(item))
+    items.sort(key=lambda item: depth[item.nodeid.split("::", 1)[0]])  # stable
 
-    items.sort(key=rank)  # stable: the rest keep their order
+
+@pytest.fixture(autouse=True)
+def unit_tests_write_no_delta(request):
+    """A unit test leaves no Delta table behind in its temp folder."""
+    yield
+    if request.node.get_closest_marker("unit") and "tmp_path" in request.fixturenames:
+        tmp = request.getfixturevalue("tmp_path")
+        logs = sorted(str(p.parent.relative_to(tmp)) for p in tmp.rglob("_delta_log"))
+        assert not logs, f"a unit test wrote Delta tables ({', '.join(logs)}): mark it stage"
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """Which worlds this run built, and in how long."""
+    folder = os.environ.get("SEG_TEST_WORLDS")
+    if not folder or not Path(folder).is_dir():
+        return
+    times = build_times(Path(folder))
+    if times:
+        terminalreporter.write_line("worlds built: " + ", ".join(
+            f"{name} {seconds:.0f} s" for name, seconds in times))

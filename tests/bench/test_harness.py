@@ -26,6 +26,7 @@ def bench_cfg(cfg, root):
     return cfg.with_overrides({"lakehouse.root": root})
 
 
+@pytest.mark.stage
 def test_silver_data_has_silver_schema_and_the_scale_rows(spark, bench_cfg, root):
     counts = write_silver(spark, TINY, root, partitions=2)
     events = read_table(spark, SILVER_EVENTS, root)
@@ -35,6 +36,7 @@ def test_silver_data_has_silver_schema_and_the_scale_rows(spark, bench_cfg, root
     assert events.select("event_id").distinct().count() == TINY.events
 
 
+@pytest.mark.stage
 def test_the_one_day_rollup_case_lands_every_event_on_its_day(spark, root):
     day = Scale(users=400, days=1, events_per_active_user=5, rollup_only=True)
     write_silver(spark, day, root, partitions=2)
@@ -42,6 +44,7 @@ def test_the_one_day_rollup_case_lands_every_event_on_its_day(spark, root):
     assert events.filter(F.col("ingest_date") == day.last_day).count() == day.events == 1000
 
 
+@pytest.mark.stage
 def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root):
     write_silver(spark, SKEWED, root, partitions=2)
     per_user = sorted((r["count"] for r in read_table(spark, SILVER_EVENTS, root)
@@ -50,6 +53,7 @@ def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root)
     assert 0.4 < top / SKEWED.events < 0.6
 
 
+@pytest.mark.stage
 def test_a_scale_runs_every_stage_and_duckdb_agrees_with_spark_exactly(spark, bench_cfg,
                                                                        tmp_path):
     """bench.scale's whole run at a tiny scale: set-up, the T+1 stages through segments,
@@ -91,6 +95,7 @@ REST = {
 }
 
 
+@pytest.mark.unit
 def test_metrics_parser_returns_the_stage_numbers():
     rest = SparkRest("http://127.0.0.1:4040", "app-1",
                      fetch=lambda url: REST[url.split("/app-1", 1)[1]])
@@ -105,6 +110,7 @@ def test_metrics_parser_returns_the_stage_numbers():
     assert rest.driver_peak_heap_mb() == 512.0
 
 
+@pytest.mark.unit
 def test_live_metrics_are_numbers_when_the_ui_is_on(spark):
     meter = Meter(spark)
     if meter.rest is None:
@@ -116,6 +122,7 @@ def test_live_metrics_are_numbers_when_the_ui_is_on(spark):
     assert all(isinstance(v, int) for v in measured.metrics.values())
 
 
+@pytest.mark.unit
 def test_scale_sizes():
     assert TINY.first_day == dt.date(2026, 6, 22)
     assert TINY.events == 40 * 4 * 9
@@ -130,6 +137,7 @@ def result_of(scale: Scale, stages: dict[str, float], landed: int, rollup_duckdb
             "driver_peak_heap_mb": 500.0}
 
 
+@pytest.mark.unit
 def test_the_one_day_rollup_case_decides_the_rollup_target_only():
     small, large = Scale(100, 10, 10), Scale(1000, 10, 10)
     day = Scale(2_000_000, 1, 50, rollup_only=True)

@@ -45,6 +45,7 @@ def lines(spark, rows):
     return spark.createDataFrame(rows, schema)
 
 
+@pytest.mark.unit
 def test_lines_are_mapped_and_checked(spark, mapping):
     rows = [
         # winter: London is UTC+0; summer (BST): UTC+1
@@ -76,6 +77,7 @@ def test_lines_are_mapped_and_checked(spark, mapping):
     assert_df_equality(mapped, want, ignore_row_order=True, ignore_nullable=True)
 
 
+@pytest.mark.unit
 def test_cancellations_become_refunds_and_lines_sum_per_order(spark, mapping):
     rows = [
         ("1", "A", "x", "2", "2011-03-01 10:00:00", "1.50", "7.0", "UK"),
@@ -104,7 +106,7 @@ def test_cancellations_become_refunds_and_lines_sum_per_order(spark, mapping):
     assert_df_equality(orders, want, ignore_row_order=True, ignore_nullable=True)
 
 
-@pytest.mark.slow
+@pytest.mark.stage
 def test_real_retail_sample_end_to_end(spark, retail_cfg, tmp_path, monkeypatch):
     """The first 3,000 real lines: loaded twice, reconciled exactly, the re-run changes nothing."""
     sample = tmp_path / "retail_sample.csv"

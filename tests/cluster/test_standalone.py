@@ -1,13 +1,13 @@
 """The daily pipeline on a real Spark standalone cluster (a master and two workers on
-loopback, infra/spark/standalone) publishes the same gold as a local[2] run of the same
-date; and the cluster run really ran on both workers.
+loopback, infra/spark/standalone) publishes the same gold as the local run of the same
+date (the published world, tests/worlds.py); and the cluster run really ran on both
+workers.
 
     make cluster-test        # this module alone
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -21,21 +21,19 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from jobs.common.delta import read_table
-from jobs.demo.main import earliest_landing_date
-from jobs.generate import main as generate
 from jobs.pipeline import main as pipeline
 from jobs.profile.schemas import USER_PROFILE
-from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
+from jobs.quality.targets import GOLD_TABLES
+from tests.worlds import KEY_HEX, SNAPSHOT
 
 REPO = Path(__file__).resolve().parents[2]
 STANDALONE = REPO / "infra" / "spark" / "standalone"
 SPARK_SUBMIT = REPO / ".venv" / "bin" / "spark-submit"
-KEY_HEX = "5e" * 32
-DAY = dt.date(2026, 6, 30)
+DAY = SNAPSHOT
 # Up to publication: the compared gold tables are final there; rules, evaluate and
 # discover read the published gold and are tested on their own.
 TO_PUBLISH = tuple(pipeline.STAGES)[:tuple(pipeline.STAGES).index("publish") + 1]
-GOLD = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
+GOLD = GOLD_TABLES  # the BI breakdown included
 # The BG/NBD fit (jobs/predict) maximises a likelihood over sums of doubles that Spark adds
 # in the order shuffle blocks arrive: on a cluster that order is not local[2]'s, and on this
 # tiny data set the fit sits at a boundary (a -> 0), so its predictions agree to ~1e-7
@@ -44,7 +42,7 @@ FITTED = ("p_alive", "predicted_purchases", "predicted_value")
 RELATIVE_TOLERANCE = 1e-6
 
 pytestmark = [
-    pytest.mark.slow,
+    pytest.mark.e2e,
     pytest.mark.timeout(1200),
     pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
                        reason="no Java: a Spark standalone cluster needs a JVM"),
@@ -76,26 +74,6 @@ def cluster(tmp_path_factory):
 def jobs_package() -> Path:
     subprocess.run(["make", "-s", "package"], cwd=REPO, check=True, timeout=300)
     return REPO / "dist" / "jobs.zip"
-
-
-@pytest.fixture
-def history(spark, cfg, tmp_path, monkeypatch) -> Path:
-    """A lakehouse with a tiny landing history, bronze/silver/rollup up to D-1 and the LDA
-    model D uses (version Monday D-1, trained by D-1's interest stage as in production):
-    both runs then load that model instead of training one each, since online LDA adds
-    executors' partial sums in arrival order and would give each run other topics."""
-    root = tmp_path / "history"
-    small = cfg.with_overrides({"lakehouse.root": str(root), "generator.users": 80,
-                                "generator.event_days": 14, "generator.order_days": 30})
-    monkeypatch.setenv("SEG_PSEUDONYM_KEY", KEY_HEX)
-    monkeypatch.delenv("LAKEHOUSE_ROOT", raising=False)
-    generate.run(spark, small, DAY)
-    before = DAY - dt.timedelta(days=1)
-    first = earliest_landing_date(spark, str(root), before)
-    pipeline.run(spark, small, first, before, "history", ("ingest", "silver", "rollup"))
-    pipeline.run(spark, small, before, before, "history", ("interest",))
-    assert (root / "models" / "lda" / "2026-06-29").is_dir()
-    return root
 
 
 def submit(master: str, root: Path, package: Path, log: Path) -> float:
@@ -131,14 +109,16 @@ def snapshot(spark, spec, root: Path):
 
 
 def test_a_standalone_cluster_publishes_the_gold_of_a_local_run(
-        spark, cluster, jobs_package, history, tmp_path):
-    on_cluster, local = tmp_path / "on_cluster", tmp_path / "local"
-    shutil.copytree(history, on_cluster)
-    shutil.copytree(history, local)
-
+        spark, cluster, jobs_package, daily, worlds, tmp_path):
+    """The cluster runs D on a copy of the daily world (everything before D, and the LDA
+    model of Monday D-1 that D loads: online LDA adds executors' partial sums in arrival
+    order, so a model trained on the cluster would have other topics); the local run of
+    the same D on the same world is the published world."""
+    on_cluster = Path(daily.lakehouse_root)
     cluster_s = submit(cluster["url"], on_cluster, jobs_package, tmp_path / "cluster.log")
-    local_s = submit("local[2]", local, jobs_package, tmp_path / "local.log")
-    print(f"pipeline {DAY} to publish: cluster {cluster_s:.0f} s, local[2] {local_s:.0f} s")
+    print(f"pipeline {DAY} to publish on the cluster: {cluster_s:.0f} s")
+    local = worlds.root("published")
+    assert (local / "models" / "lda" / "2026-06-29").is_dir()
 
     apps = get_json(cluster["webui"])["completedapps"]  # a fresh master: only this run
     assert len(apps) == 1 and apps[0]["state"] == "FINISHED", apps

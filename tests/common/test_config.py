@@ -10,6 +10,8 @@ import pytest
 from jobs.common.config import load_config
 from jobs.common.errors import ConfigError
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[2]
 
 

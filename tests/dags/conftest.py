@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import KEY_HEX, SNAPSHOT  # noqa: F401  (re-exported)
+from tests.worlds import KEY_HEX, SNAPSHOT, locked  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_ENV = REPO / "infra" / "airflow" / "local-env"
@@ -25,12 +25,13 @@ sys.path.insert(0, str(REPO / "dags"))  # segmentation_settings: plain Python, n
 
 @pytest.fixture(scope="session")
 def airflow_venv() -> Path:
-    """The Airflow virtualenv (`make airflow-setup`, a prerequisite of `make test`)."""
-    if not (AIRFLOW_VENV / ".installed").is_file():
-        message = "no .venv-airflow: run `make airflow-setup` (`make test` does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    """The Airflow virtualenv, set up by the first test that needs it (`make airflow-setup`,
+    under a lock the xdist workers share): a run without an Airflow test never pays for it."""
+    with locked(REPO / ".venv-airflow.lock"):
+        if not (AIRFLOW_VENV / ".installed").is_file():
+            done = subprocess.run(["make", "-s", "airflow-setup"], cwd=REPO, text=True,
+                                  capture_output=True, timeout=1200)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return AIRFLOW_VENV
 
 

@@ -11,6 +11,8 @@ from tests.dags.conftest import airflow_env, local_env
 
 import segmentation_settings as settings
 
+pytestmark = pytest.mark.e2e
+
 LOGICAL_DATE = re.compile(r"\|\s*(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d\d:\d\d)\s*\|")
 
 

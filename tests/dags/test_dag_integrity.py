@@ -12,6 +12,8 @@ from tests.dags.conftest import REPO, airflow_env, local_env
 
 import segmentation_settings as settings
 
+pytestmark = pytest.mark.unit
+
 PROBE = Path(__file__).with_name("dagbag_probe.py")
 DAGS = REPO / "dags"
 # Every file of dags/ is a DAG named after it, except these plain-Python helpers: a DAG

@@ -1,6 +1,8 @@
-"""Airflow itself runs segmentation_daily on a small generated data set: once with
-`airflow dags test`, once triggered through the REST API of the local Airflow `make
-airflow` starts, the way the UI triggers it. Each stage is a real spark-submit of dist/jobs.zip."""
+"""Airflow itself runs segmentation_daily: the local Airflow `make airflow` starts, a run
+triggered through its REST API the way the UI triggers it, every stage a real
+spark-submit of dist/jobs.zip. The date it runs is already published in-process (a copy
+of the published world, tests/worlds.py), so the run is also the re-run of a published
+date: every table it rewrites must come out row for row as it was."""
 
 from __future__ import annotations
 
@@ -15,14 +17,16 @@ from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
+from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
+from jobs.common.cli import default_run_id
 from jobs.common.delta import read_table
-from jobs.demo.main import earliest_landing_date
-from jobs.generate import main as generate
-from jobs.pipeline import main as pipeline
 from jobs.profile.schemas import USER_PROFILE
+from jobs.quality.targets import GOLD_TABLES
+from jobs.rollup.schemas import USER_DAILY
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
+from jobs.state.schemas import USER_STATE
 from tests.dags.conftest import (
     KEY_HEX,
     REPO,
@@ -30,18 +34,15 @@ from tests.dags.conftest import (
     SNAPSHOT,
     airflow_env,
     free_port,
-    local_env,
     stop_group,
 )
 
 import segmentation_settings as settings
 
-# Idle 2-core machine: history 71 s, dags test 419 s, REST run 522 s; a loaded one needs more.
-pytestmark = [pytest.mark.slow, pytest.mark.airflow_e2e, pytest.mark.timeout(3600)]
-# Each stage costs about the same for 100 users as for 300 (JVM, Delta log, small jobs);
-# 100 still put users in every core family of the assertion below.
-DAG_USERS = 100
-GOLD = (USER_PROFILE, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY)
+# Idle 2-core machine: about 9 minutes for the run (16 spark-submits).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
+# The tables a re-run of D rewrites and must leave as they were.
+REWRITTEN = (*GOLD_TABLES, USER_STATE, USER_DAILY)
 ADMIN = {"username": "admin", "password": "admin"}
 # Each task is a short spark-submit over tiny data: the client compiler and the serial
 # collector start faster (about 10-15 % per stage here). Not for the long-lived test JVM,
@@ -51,23 +52,6 @@ SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 CORE_FAMILIES = {"behaviour", "attributes", "consumption", "rfm", "lifecycle", "scene"}
 
 
-@pytest.fixture(scope="module")
-def lakehouse(spark, cfg, tmp_path_factory) -> Path:
-    """A small data set of its own generated and its history before D loaded in-process
-    (ingest, silver, rollup from the earliest landing date, as test_daily_vs_backfill
-    does); D itself is left to Airflow."""
-    root = tmp_path_factory.mktemp("dag-runs") / "lakehouse"
-    small = cfg.with_overrides({"generator.users": DAG_USERS, "lakehouse.root": str(root)})
-    generate.run(spark, small, SNAPSHOT)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SEG_PSEUDONYM_KEY", KEY_HEX)
-        env.delenv("LAKEHOUSE_ROOT", raising=False)
-        first = earliest_landing_date(spark, str(root), SNAPSHOT)
-        pipeline.run(spark, small, first, SNAPSHOT - dt.timedelta(days=1), "history",
-                     ("ingest", "silver", "rollup"))
-    return root
-
-
 def job_env(home: Path, lakehouse: Path, **extra: str) -> dict[str, str]:
     """Airflow's environment: the jobs' lakehouse, conf env and key come from the worker."""
     return airflow_env(home, LAKEHOUSE_ROOT=str(lakehouse), SEG_ENV="test",
@@ -75,16 +59,12 @@ def job_env(home: Path, lakehouse: Path, **extra: str) -> dict[str, str]:
                        SPARK_SUBMIT_OPTS=SHORT_LIVED_JVM, **extra)
 
 
-def cli_json(*command: str, env: dict[str, str]) -> list[dict]:
-    """An Airflow CLI listing with ``-o json``; warnings share its stdout, the JSON is a line."""
-    done = local_env("airflow", *command, "-o", "json", env=env, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(next(line for line in reversed(done.stdout.splitlines())
-                           if line.startswith("[")))
-
-
 def gold_of(spark, root: Path, spec):
-    return read_table(spark, spec, str(root)).filter(F.col("snapshot_date") == SNAPSHOT)
+    table = read_table(spark, spec, str(root))
+    for column in ("snapshot_date", "state_date", "activity_date"):
+        if column in table.columns:
+            return table.filter(F.col(column) == SNAPSHOT)
+    raise AssertionError(f"{spec.name}: no date column")
 
 
 def assert_published(spark, root: Path) -> None:
@@ -107,29 +87,6 @@ def assert_published(spark, root: Path) -> None:
     stages = membership.filter(F.col("family") == "lifecycle").filter(
         F.col("segment").isin(*lifecycle)).count()
     assert stages == users  # first match wins: every user holds exactly one stage
-
-
-def test_airflow_dags_test_runs_the_daily_dag_for_one_date(spark, lakehouse, airflow_venv,
-                                                           jobs_package, tmp_path):
-    env = job_env(tmp_path / "airflow", lakehouse)
-    migrated = local_env("airflow", "db", "migrate", env=env, timeout=600)
-    assert migrated.returncode == 0, migrated.stdout[-3000:] + migrated.stderr[-3000:]
-
-    # The run of 1 July covers the day that ended then: D = 30 June (no Params given).
-    log = tmp_path / "dags-test.log"
-    started = time.perf_counter()
-    done = local_env("airflow", "dags", "test", "segmentation_daily", "2026-07-01",
-                     env=env, timeout=3000, log=log)
-    print(f"airflow dags test: {time.perf_counter() - started:.0f} s")
-    assert done.returncode == 0, log.read_text()[-6000:]
-
-    runs = cli_json("dags", "list-runs", "segmentation_daily", env=env)
-    assert [r["state"] for r in runs] == ["success"]
-    states = cli_json("tasks", "states-for-dag-run", "segmentation_daily", runs[0]["run_id"],
-                      env=env)
-    assert {s["task_id"]: s["state"] for s in states} == \
-        dict.fromkeys(settings.STAGE_NAMES, "success")
-    assert_published(spark, lakehouse)
 
 
 class Api:
@@ -194,6 +151,12 @@ def failure_report(api: Api, run_id: str) -> str:
 
 
 @pytest.fixture
+def lakehouse(published) -> Path:
+    """A copy of the published world: D is published already, by the in-process pipeline."""
+    return Path(published.lakehouse_root)
+
+
+@pytest.fixture
 def running_airflow(lakehouse, airflow_venv, jobs_package, tmp_path):
     """infra/airflow/run-local (what `make airflow` runs: API server, scheduler, DAG
     processor) on a free loopback port and its own SQLite home; stopped with every child."""
@@ -224,13 +187,13 @@ def ui_params(**overrides) -> dict:
             "full_refresh_end": None, "fail_on_drift": False, **overrides}
 
 
-def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_params(
+def test_rest_api_trigger_with_params_reruns_the_daily_dag_and_refuses_invalid_params(
         spark, lakehouse, running_airflow):
     api, process, log = running_airflow
     runs = "/api/v2/dags/segmentation_daily/dagRuns"
     now = dt.datetime.now(dt.UTC).isoformat()
-    before = {spec.name: gold_of(spark, lakehouse, spec).collect() for spec in GOLD
-              if (lakehouse / "gold" / spec.name).exists()}  # published by the test above
+    before = {spec.name: gold_of(spark, lakehouse, spec).collect()  # 300 users: small
+              for spec in REWRITTEN}
 
     for conf, param in ((ui_params(run_date="2026-13-45"), "run_date"),
                         (ui_params(families=["behaviour", "astrology"]), "families"),
@@ -254,6 +217,9 @@ def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_par
         and state), 3000, process, log)
     print(f"REST-triggered run: {time.perf_counter() - started:.0f} s")
     assert final == "success", failure_report(api, run_id)
+    _, tis = api.call("GET", f"{runs}/{run_id}/taskInstances")
+    assert {t["task_id"]: t["state"] for t in tis["task_instances"]} == \
+        dict.fromkeys(settings.STAGE_NAMES, "success")
 
     _, listed = api.call("GET", runs)
     assert [r["dag_run_id"] for r in listed["dag_runs"]] == [run_id]  # refused = never created
@@ -266,9 +232,13 @@ def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_par
     assert queued["total_entries"] == 3, queued  # the BI refresh waits on exactly these
 
     assert_published(spark, lakehouse)
-    for spec in GOLD:  # a re-run of a published date changes nothing
-        if spec.name not in before:
-            continue
+    # The run rewrote gold (its publish task committed to every gold table) ...
+    publish_run = default_run_id("publish", SNAPSHOT, SNAPSHOT)
+    for spec in GOLD_TABLES:
+        commits = DeltaTable.forPath(spark, spec.path(str(lakehouse))).history()
+        assert commits.filter(F.col("userMetadata") == publish_run).count() == 1, spec.name
+    # ... and a re-run of a published date changes nothing.
+    for spec in REWRITTEN:
         again = gold_of(spark, lakehouse, spec)
         assert_df_equality(again, spark.createDataFrame(before[spec.name], again.schema),
                            ignore_row_order=True, ignore_nullable=True)

@@ -14,6 +14,8 @@ from tests.dags.conftest import REPO
 
 import segmentation_settings as settings
 
+pytestmark = pytest.mark.unit
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = dt.date(2026, 6, 30)
 # The scheduled run of D: its data interval starts at midnight of D, Asia/Shanghai.

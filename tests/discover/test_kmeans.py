@@ -14,6 +14,8 @@ from jobs.common.errors import ConfigError
 from jobs.discover.transforms import check_features, discover, feature_frame
 from jobs.profile.schemas import PROFILE_COLUMNS
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ["events_30d", "paid_30d", "messages_7d"]
 PROFILE = T.StructType([T.StructField(c, PROFILE_COLUMNS[c][0])

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from decimal import Decimal
 
+import pytest
 from chispa import assert_approx_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -13,6 +14,8 @@ from pyspark.sql import types as T
 from jobs.evaluate.effect import segment_effect, user_outcomes
 from jobs.evaluate.holdout import with_holdout
 from jobs.evaluate.schemas import SEGMENT_EFFECT
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 1)
 N = 7

@@ -76,6 +76,7 @@ def empty_history(spark):
     return spark.createDataFrame([], SEGMENT_HISTORY.schema)
 
 
+@pytest.mark.unit
 def test_rerunning_an_earlier_date_gives_the_history_of_that_date(spark):
     history, after = empty_history(spark), {}
     for day in DAYS:
@@ -89,6 +90,7 @@ def test_rerunning_an_earlier_date_gives_the_history_of_that_date(spark):
     assert bob == [(DAYS[0], DAYS[0], DAYS[1]), (DAYS[2], DAYS[3], DAYS[4])]
 
 
+@pytest.mark.stage
 def test_the_delta_history_equals_every_daily_snapshot(spark, root):
     rows = [(day, *k, None) for day in DAYS for k in HELD[day]]
     replace_where(spark.createDataFrame(rows, SEGMENT_MEMBERSHIP.schema), SEGMENT_MEMBERSHIP,

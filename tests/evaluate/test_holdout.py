@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from pyspark.sql import functions as F
 
 from jobs.evaluate.holdout import holdout_bucket, with_holdout
+
+pytestmark = pytest.mark.unit
 
 USERS = 200_000
 # For n = 200,000 and share 0.1 the standard deviation of the observed share is

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 
 from jobs.evaluate.overlap import segment_overlap
 from jobs.evaluate.schemas import SEGMENT_OVERLAP
 from jobs.segments.base import MEMBERSHIP_SCHEMA
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 

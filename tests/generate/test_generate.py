@@ -73,6 +73,7 @@ def planned(spark: SparkSession, cfg: Config) -> Iterator[dict[str, DataFrame]]:
     sources["events"].unpersist()
 
 
+@pytest.mark.unit
 def test_iso_utc_and_business_date(spark: SparkSession) -> None:
     schema = T.StructType([T.StructField("epoch", T.LongType())])
     source = spark.createDataFrame([(0,), (1_782_835_199,), (1_782_835_200,), (None,)], schema)
@@ -92,6 +93,7 @@ def _all_lines(frames: dict[str, DataFrame]) -> DataFrame:
     return reduce(DataFrame.unionByName, lines)
 
 
+@pytest.mark.unit
 def test_same_seed_same_lines_other_seed_differs(spark: SparkSession, cfg: Config) -> None:
     small = {"generator.users": 30}
     first = _all_lines(landing_frames(spark, _settings(cfg, **small)))
@@ -101,6 +103,7 @@ def test_same_seed_same_lines_other_seed_differs(spark: SparkSession, cfg: Confi
     assert first.exceptAll(other).limit(1).count() == 1
 
 
+@pytest.mark.stage
 def test_landing_layout_and_summary(spark: SparkSession, landed: tuple[str, dict]) -> None:
     root, summary = landed
     assert set(summary["rows"]) == set(SOURCES)
@@ -141,6 +144,7 @@ def _classified(spark: SparkSession, root: str, source: str) -> DataFrame:
     return parsed.withColumn("kind", kind.when(copies > 1, F.lit("duplicate")))
 
 
+@pytest.mark.stage
 @pytest.mark.parametrize("source", SOURCES)
 def test_good_lines_parse_and_every_bad_kind_is_planted(
         spark: SparkSession, landed: tuple[str, dict], source: str) -> None:
@@ -164,6 +168,7 @@ def test_good_lines_parse_and_every_bad_kind_is_planted(
     lines.unpersist()
 
 
+@pytest.mark.unit
 def test_nothing_after_d_except_planted_and_late_events(spark: SparkSession,
                                                         bad_cfg: Config) -> None:
     s = Settings.from_config(bad_cfg, D)
@@ -188,6 +193,7 @@ def test_nothing_after_d_except_planted_and_late_events(spark: SparkSession,
         lines.unpersist()
 
 
+@pytest.mark.unit
 def test_personas_feed_the_segments(spark: SparkSession, planned: dict[str, DataFrame]) -> None:
     users, events, orders = planned["users"], planned["events"], planned["orders"]
     days_ago = F.datediff(F.lit(D), F.col("ingest_date"))

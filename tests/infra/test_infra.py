@@ -15,6 +15,8 @@ import yaml
 from jobs.common.spark import shuffle_partitions_for
 from jobs.pipeline import main as pipeline
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "dags"))  # segmentation_settings: plain Python, no Airflow
 

@@ -11,6 +11,8 @@ from pyspark.sql import types as T
 
 from jobs.ingest.transforms import classify, known_users, quarantine_rows, reconciliation
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 LINES = T.StructType([T.StructField("value", T.StringType()),
                       T.StructField("ingest_date", T.DateType())])

@@ -27,7 +27,9 @@ from jobs.rotate.tables import key_columns, keyed_tables
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP
 from jobs.silver import main as silver
 from jobs.social.schemas import USER_SOCIAL
-from tests.integration.conftest import KEY_HEX, SNAPSHOT
+from tests.worlds import KEY_HEX, SNAPSHOT
+
+pytestmark = pytest.mark.stage
 
 NEW_HEX = "a7" * 32
 SOURCES = ("users", "relations")  # relations: two key columns per row

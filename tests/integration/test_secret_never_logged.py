@@ -19,7 +19,7 @@ from jobs.common.secrets import PseudonymKey
 from jobs.ingest.schemas import BRONZE_TABLES, PII_COLUMNS
 from jobs.silver.pseudonym import key_frame, padded_keys
 from jobs.silver.transforms import CLEANERS
-from tests.integration.conftest import SNAPSHOT
+from tests.worlds import SNAPSHOT
 
 REPO = Path(__file__).resolve().parents[2]
 PY = Path(sys.executable)
@@ -84,6 +84,7 @@ def stats_of(table: Path) -> tuple[list[dict], dict]:
     return stats, conf
 
 
+@pytest.mark.e2e
 def test_a_real_run_never_writes_the_secret(spark, generated, tmp_path):
     from jobs.demo.main import earliest_landing_date
 
@@ -114,6 +115,7 @@ def test_a_real_run_never_writes_the_secret(spark, generated, tmp_path):
 USERS = BRONZE_TABLES["users"].schema
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("mode", ["simple", "extended", "codegen", "cost", "formatted"])
 def test_silver_plans_and_spark_conf_hold_no_key(spark, mode, capsys):
     key = secrets.token_bytes(32)

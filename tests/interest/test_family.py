@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.interest import interest_memberships
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 FEATURES = ("explicit_interests", "implicit_interests", "excluded_categories",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 from chispa import assert_df_equality
 from pyspark.ml.linalg import Vectors, VectorUDT
 from pyspark.sql import types as T
@@ -14,6 +15,8 @@ from jobs.interest.transforms import category_interests, category_totals, topic_
 from jobs.rollup.categories import category_increments
 from jobs.rollup.schemas import USER_CATEGORY_DAILY
 from jobs.silver.schemas import SILVER_EVENTS
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 INTERESTS = ("user_key string, explicit_interests array<string>, "

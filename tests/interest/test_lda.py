@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
@@ -13,6 +14,8 @@ from jobs.common.delta import read_table, replace_where
 from jobs.interest import main as interest
 from jobs.interest.schemas import INTEREST_TOPICS, USER_INTEREST
 from jobs.rollup.schemas import USER_CATEGORY_DAILY, USER_CATEGORY_DAILY_INCREMENTS
+
+pytestmark = pytest.mark.stage
 
 D = dt.date(2026, 7, 1)          # a Wednesday: the weekly model is Monday's, 2026-06-29
 MONDAY = dt.date(2026, 6, 29)

@@ -61,6 +61,7 @@ def written(spark, root):
     return old
 
 
+@pytest.mark.stage
 def test_compaction_leaves_fewer_files_and_the_same_rows(spark, cfg, root, written,
                                                          monkeypatch):
     old = written
@@ -97,6 +98,7 @@ def test_compaction_leaves_fewer_files_and_the_same_rows(spark, cfg, root, writt
     assert all(m["removed"] == 0 for m in again.values())  # compacted partitions stay as they are
 
 
+@pytest.mark.unit
 def test_the_window_reaches_back_for_late_facts_only():
     assert maintain.partition_window(FACTS, D, D, 7) == ("activity_date",
                                                          D - dt.timedelta(days=7), D)
@@ -104,6 +106,7 @@ def test_the_window_reaches_back_for_late_facts_only():
         "day", D - dt.timedelta(days=2), D)
 
 
+@pytest.mark.unit
 def test_every_date_partitioned_table_is_compacted():
     assert all(spec.partition_by for spec in maintain.COMPACTED)
     names = {f"{s.layer}/{s.name}" for s in maintain.COMPACTED}

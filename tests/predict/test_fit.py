@@ -19,6 +19,8 @@ import pytest
 from jobs.predict.fit import fit_bgnbd, fit_gamma_gamma
 from tests.predict.simulate import simulate_bgnbd, simulate_spend
 
+pytestmark = pytest.mark.unit
+
 TRUE_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 TRUE_GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 TOLERANCE = {"r": 0.05, "alpha": 0.05, "a": 0.15, "b": 0.15, "p": 0.15, "q": 0.15,

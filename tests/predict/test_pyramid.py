@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.consumption import consumption_memberships, with_consumption_columns
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 FEATURES = ("paid_30d", "ltv", "paid_90d", "paid_90d_prior", "coupon_orders_365d",

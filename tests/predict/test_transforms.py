@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from chispa import assert_approx_df_equality, assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -20,6 +21,8 @@ from jobs.predict.transforms import (
     with_predictions,
 )
 from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 # The CDNOW estimates (weeks) of Fader, Hardie and Lee 2005 and the Gamma-Gamma note.

@@ -23,6 +23,8 @@ from jobs.silver.pseudonym import key_frame
 from jobs.silver.schemas import SILVER_USER_CONSENT
 from jobs.silver.transforms import consent_history
 
+pytestmark = pytest.mark.unit
+
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff" * 2)
 W = dt.date(2026, 6, 20)                      # the withdrawal lands on W
 BEFORE, GIVEN = W - dt.timedelta(days=1), dt.date(2026, 6, 1)

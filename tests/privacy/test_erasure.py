@@ -1,7 +1,9 @@
-"""The right to erasure on a real pipeline run: after erasing one user, no file under the
-lakehouse holds their raw id, phone or pseudonym (bytes and decoded Parquet values), the
-erasure log counts each table's removed rows, other users' rows are untouched, and
-re-ingesting the original landing files leaves the user erased and counted as such."""
+"""The right to erasure on real pipeline runs (a copy of the published world,
+tests/worlds.py: the history, then the T+1 runs of D-1 and D, every stage). After erasing
+one user, no file under the lakehouse holds their raw id, phone or pseudonym (bytes and
+decoded Parquet values), the erasure log counts each table's removed rows, other users'
+rows are untouched, and re-ingesting the original landing files leaves the user erased
+and counted as such."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ from pyspark.sql import functions as F
 
 from jobs.common.delta import read_table, table_exists
 from jobs.common.secrets import load_pseudonym_key
-from jobs.demo.main import earliest_landing_date
 from jobs.erasure import main as erasure
 from jobs.erasure.catalog import keyed_tables
 from jobs.erasure.schemas import ERASURE_LOG
@@ -24,16 +25,13 @@ from jobs.erasure.transforms import identifiers, row_condition, targets
 from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE
 from jobs.ingest.transforms import candidate_ids
-from jobs.pipeline import main as pipeline
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP
 from jobs.silver import main as silver
 from jobs.silver.pseudonym import key_frame
 from jobs.silver.schemas import SILVER_EVENTS
-from tests.integration.conftest import SNAPSHOT
+from tests.worlds import SNAPSHOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
-TO_PUBLISH = tuple(pipeline.STAGES)[:tuple(pipeline.STAGES).index("publish") + 1]
-DAY_STAGES = (*TO_PUBLISH, "evaluate")          # + gold/segment_history and segment_events
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 REQUESTED_AT = dt.datetime(2026, 7, 1, 9, 30, tzinfo=dt.UTC)
 
 
@@ -83,13 +81,9 @@ def files_holding(root: str, needles: list[str]) -> list[str]:
     return found
 
 
-def test_erasure_removes_a_user_everywhere_and_keeps_them_out(spark, lakehouse, generated,
+def test_erasure_removes_a_user_everywhere_and_keeps_them_out(spark, published, generated,
                                                               tmp_path):
-    cfg, root = lakehouse, lakehouse.lakehouse_root
-    first = earliest_landing_date(spark, root, SNAPSHOT)
-    pipeline.run(spark, cfg, first, SNAPSHOT - dt.timedelta(days=1), "history",
-                 ("ingest", "silver", "rollup"))
-    pipeline.run(spark, cfg, SNAPSHOT, SNAPSHOT, "daily", DAY_STAGES)
+    cfg, root = published, published.lakehouse_root
 
     user_id = victim(spark, root)
     ids_file = tmp_path / "request.txt"

@@ -7,6 +7,7 @@ import importlib
 import pkgutil
 import re
 
+import pytest
 from pyspark.sql import types as T
 
 import jobs
@@ -16,6 +17,8 @@ from jobs.erasure.catalog import declared_tables, identifier_columns, keyed_tabl
 from jobs.erasure.transforms import example_columns, label_columns, row_columns
 from jobs.ingest.schemas import BRONZE_TABLES, QUARANTINE_TABLE
 from jobs.silver.schemas import SILVER_TABLES
+
+pytestmark = pytest.mark.unit
 
 # A column whose name says it may hold a person's identifier.
 LOOKS_PERSONAL = re.compile(r"user|friend|member_key|phone|nick|^ip$|email|circle_id|"

@@ -25,6 +25,8 @@ from jobs.quality.schemas import VALIDATION_RESULTS
 from jobs.silver.pseudonym import key_frame
 from jobs.social.schemas import USER_SOCIAL
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 KEY = bytes.fromhex("5e" * 32)
 LINES = T.StructType([T.StructField("value", T.StringType()),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
@@ -39,6 +40,7 @@ def membership(spark, segments: dict[str, list[str]]):
     return spark.createDataFrame(rows + [(None, None, None, None)], STAGED_MEMBERSHIP)
 
 
+@pytest.mark.unit
 def test_a_segment_of_k_is_published_and_one_of_k_minus_1_suppressed(spark):
     exactly_k, one_short = users("a", K), users("b", K - 1)
     profile = spark.createDataFrame(
@@ -53,6 +55,7 @@ def test_a_segment_of_k_is_published_and_one_of_k_minus_1_suppressed(spark):
                        ignore_nullable=True, ignore_metadata=True)
 
 
+@pytest.mark.unit
 def test_small_cells_roll_up_device_then_city_tier_then_gender_then_age_band(spark):
     k = 3
     cells = {
@@ -78,6 +81,7 @@ def test_small_cells_roll_up_device_then_city_tier_then_gender_then_age_band(spa
                        ignore_metadata=True)
 
 
+@pytest.mark.unit
 def test_a_small_remainder_rolls_up_to_all_and_is_kept_at_k(spark):
     k = 3
     values = [("45_59", "male", 4, "pc"), (None, "female", None, "phone"),
@@ -102,6 +106,7 @@ def target(table: str, frame) -> Target:
                   frame=frame, parameters={})
 
 
+@pytest.mark.unit
 def test_the_gate_refuses_a_staged_summary_with_a_cell_of_k_minus_1(spark, cfg):
     k = int(cfg.get("privacy.k_anonymity.k"))
     refused = staged_summary(spark, [k, k - 1, None])        # None: a suppressed cell
@@ -120,6 +125,7 @@ def test_the_gate_refuses_a_staged_summary_with_a_cell_of_k_minus_1(spark, cfg):
     assert k_anonymity_lines(cfg, [target("staging/segment_summary", passing)]) == []
 
 
+@pytest.mark.unit
 def test_the_gate_counts_every_small_cell(spark):
     lines = small_cell_lines([("gold/example", staged_summary(spark, [1, 2, 3, None]), "members")],
                              3)
@@ -127,6 +133,7 @@ def test_the_gate_counts_every_small_cell(spark):
                      "suppress or coarsen them before publication"]
 
 
+@pytest.mark.stage
 def test_the_suites_refuse_a_k_minus_1_cell_and_accept_suppressed_ones(spark, cfg, root):
     """The same bound in the gold suites, through Great Expectations (a file project)."""
     from jobs.quality.gate import Gate

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from jobs.privacy.leak_scan import HIT_SCHEMA, known_identifiers, leak_hits
+
+pytestmark = pytest.mark.unit
 
 KEY = "a" * 20 + "13812345678" + "b" * 33          # eleven digits inside a 64-hex key
 BRONZE_USERS = T.StructType([T.StructField(c, T.StringType())

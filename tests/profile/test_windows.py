@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -18,6 +19,8 @@ from jobs.profile.windows import (
     window_features,
 )
 from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from jobs.audit.drift import segment_drift
+
+pytestmark = pytest.mark.unit
 
 SUMMARY = T.StructType([T.StructField("family", T.StringType()),
                         T.StructField("segment", T.StringType()),

@@ -15,6 +15,8 @@ from jobs.rollup.schemas import USER_DAILY
 from jobs.segments.schemas import SEGMENT_BREAKDOWN, SEGMENT_MEMBERSHIP, SEGMENT_SUMMARY
 from jobs.silver.schemas import SILVER_TABLES
 
+pytestmark = pytest.mark.unit
+
 REPO = Path(__file__).resolve().parents[2]
 SUITES = sorted((REPO / "expectations").glob("*.json"))
 VALIDATED = ("bronze_events", "bronze_orders", "bronze_users", "silver_events",

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.rollup.transforms import daily_increments, user_daily
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 SAT = dt.date(2026, 6, 27)   # a Saturday

@@ -11,6 +11,8 @@ import pytest
 import jobs
 from jobs.common import cli
 
+pytestmark = pytest.mark.unit
+
 CONF = str(Path(__file__).resolve().parents[2] / "conf")
 DATE = ["--run-date", "2026-06-30", "--env", "test", "--conf-dir", CONF]
 # (job, argv, environment, the message's start)

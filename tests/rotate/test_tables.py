@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from pyspark.sql import types as T
 
 from jobs.common.delta import staged
 from jobs.rotate.tables import declared_tables, key_columns, keyed_tables
+
+pytestmark = pytest.mark.unit
 
 
 def holds_a_key(field: T.StructField) -> bool:

@@ -14,6 +14,8 @@ from jobs.common.secrets import PseudonymKey
 from jobs.rotate.transforms import key_pairs, pairs_check, with_new_keys
 from jobs.silver.pseudonym import key_frame
 
+pytestmark = pytest.mark.unit
+
 OLD, NEW = bytes.fromhex("11" * 32), bytes.fromhex("22" * 32)
 PAIRS = T.StructType([T.StructField("old_key", T.StringType()),
                       T.StructField("new_key", T.StringType())])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import types as T
 
@@ -15,6 +16,8 @@ from jobs.segments.base import MEMBERSHIP_SCHEMA
 from jobs.segments.schemas import SEGMENT_MEMBERSHIP
 from jobs.segments.transforms import all_memberships
 from tests.rules.helpers import ARTICLE, rule, write_rules
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 

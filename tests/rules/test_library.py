@@ -8,6 +8,8 @@ from jobs.common.errors import RuleError
 from jobs.rules.library import library_path, load_library, load_rules, rewritten
 from tests.rules.helpers import ARTICLE, rule, write_rules
 
+pytestmark = pytest.mark.unit
+
 
 def test_the_repository_library_loads_in_reference_order(spark, cfg):
     ids = [r.id for r in load_library(spark, cfg)]

@@ -19,6 +19,8 @@ from jobs.segments.schemas import SEGMENT_MEMBERSHIP
 from jobs.segments.transforms import all_memberships
 from tests.rules.helpers import rule, write_rules
 
+pytestmark = pytest.mark.stage
+
 D1 = dt.date(2026, 6, 29)
 PROFILE = T.StructType([T.StructField(c, PROFILE_COLUMNS[c][0])
                         for c in ("snapshot_date", "user_key", "age", "consent_marketing")])

@@ -12,6 +12,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.attributes import attributes_memberships, with_attributes_columns
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ("birth_year", "age", "gender", "occupation", "province", "city_tier",
             "device_model", "os", "os_version", "org_department", "org_rank")

@@ -13,6 +13,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.behaviour import behaviour_memberships, with_behaviour_columns
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ("days_since_registration", "events_7d", "duration_s_7d", "messages_7d",
             "content_events_30d", "article_events_30d", "video_events_30d",

@@ -13,6 +13,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.consumption import consumption_memberships, with_consumption_columns
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ("paid_30d", "ltv", "paid_90d", "paid_90d_prior", "coupon_orders_365d",
             "paid_orders_365d", "order_interval_cv_365d", "max_quarter_share_365d",

@@ -12,6 +12,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.lifecycle import lifecycle_memberships, with_lifecycle_columns
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ("days_since_registration", "logins_30d", "active_days_14d", "active_days_14d_prior",
             "paid_orders_90d", "event_types_7d", "product_views_7d", "paid_orders_7d",

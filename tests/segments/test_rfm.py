@@ -15,6 +15,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.rfm import fm_score, rfm_group, rfm_memberships, with_rfm_columns
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 FEATURES = ("rfm_recency_days", "rfm_frequency", "rfm_monetary")
 PROFILE = T.StructType([T.StructField(c, PROFILE_FEATURES[c][0])

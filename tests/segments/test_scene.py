@@ -12,6 +12,8 @@ from jobs.common.errors import ConfigError
 from jobs.segments.base import MEMBERSHIP_SCHEMA, PROFILE_FEATURES
 from jobs.segments.scene import scene_memberships, with_scene_columns
 
+pytestmark = pytest.mark.unit
+
 D = dt.date(2026, 6, 30)
 DEVICES = ("device_phone_30d", "device_tablet_30d", "device_pc_30d")
 NETWORKS = ("net_wifi_30d", "net_5g_30d", "net_4g_30d", "net_weak_30d")

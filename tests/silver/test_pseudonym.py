@@ -14,6 +14,8 @@ from jobs.common.errors import SecretError
 from jobs.common.secrets import PseudonymKey, load_pseudonym_key
 from jobs.silver.pseudonym import key_frame, with_pseudonyms
 
+pytestmark = pytest.mark.unit
+
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff" * 2)
 IDS = ["u000001", "用户-42", "", None]
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from jobs.social.main import social_features
 from jobs.social.transforms import edges_as_of, mutual_edges
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 FOLLOWERS = 100_000

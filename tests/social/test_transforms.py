@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -20,6 +21,8 @@ from jobs.social.transforms import (
     memberships_as_of,
     mutual_edges,
 )
+
+pytestmark = pytest.mark.unit
 
 D = dt.date(2026, 6, 30)
 LATER = D + dt.timedelta(days=1)
