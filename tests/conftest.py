@@ -162,9 +162,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def unit_tests_write_no_delta(request):
     """A unit test leaves no Delta table behind in its temp folder."""
+    checked = request.node.get_closest_marker("unit") and "tmp_path" in request.fixturenames
+    # Asked for first, so that the folder is still there when this fixture finishes.
+    tmp = request.getfixturevalue("tmp_path") if checked else None
     yield
-    if request.node.get_closest_marker("unit") and "tmp_path" in request.fixturenames:
-        tmp = request.getfixturevalue("tmp_path")
+    if tmp is not None:
         logs = sorted(str(p.parent.relative_to(tmp)) for p in tmp.rglob("_delta_log"))
         assert not logs, f"a unit test wrote Delta tables ({', '.join(logs)}): mark it stage"
 
