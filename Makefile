@@ -60,10 +60,12 @@ demo-retail: setup package
 # minutes: unit (no Delta writes), stage (a stage's run on a copy of a shared world or on
 # hand-built tables), e2e (whole pipeline runs, spark-submit, Airflow, the standalone
 # cluster, Chromium). The tiers share the lakehouse worlds built once per run
-# (tests/worlds.py) in TEST_WORLDS. Two pytest workers, a whole file each: much of a test's
-# time is JVM start-up, Delta commits and Python-side Great Expectations work, which leave
-# a core idle in a serial run. Each tier ends with its 25 slowest tests and its wall time.
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+# (tests/worlds.py) in TEST_WORLDS. Two pytest workers, a whole file each, taken in the
+# order tests/conftest.py sets (xdist would reorder files by their number of tests): much
+# of a test's time is JVM start-up, Delta commits and Python-side Great Expectations work,
+# which leave a core idle in a serial run. Each tier ends with its 25 slowest tests and
+# its wall time.
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 TEST_WORLDS    ?= $(CURDIR)/.test-worlds
 define tier
 	@echo "== tier $(1) =="; started=$$(date +%s); \

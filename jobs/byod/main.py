@@ -34,7 +34,7 @@ from jobs.byod.transforms import (
 )
 from jobs.common import cli
 from jobs.common.config import Config, load_config
-from jobs.common.delta import replace_where
+from jobs.common.delta import replace_where, rows_written
 from jobs.common.errors import ConfigError, InputError
 from jobs.common.spark import build_spark
 from jobs.ingest.main import ReconciliationError
@@ -106,13 +106,13 @@ def run(spark: SparkSession, cfg: Config, path: str, load_date: dt.date,
         classified.unpersist()
 
     if counts["read"] != counts["loaded"] + counts["quarantined"] + counts["duplicates"] or \
-            counts["quarantined"] != quarantined.get("numOutputRows", 0):
+            counts["quarantined"] != rows_written(quarantined):
         raise ReconciliationError(f"{SOURCE}: {counts}, quarantine commit {quarantined}")
     log_row = {"source": SOURCE, "ingest_date": load_date, "run_id": run_id, "erased": 0,
                **counts}
     replace_where(spark.createDataFrame([log_row], INGEST_LOG_TABLE.schema), INGEST_LOG_TABLE,
                   root, f"source = '{SOURCE}'", run_id)
-    orders_written = written.get("numOutputRows", 0)
+    orders_written = rows_written(written)
     print(f"orders file {path} -> {root}/bronze (run {run_id})")
     print(f"  lines read {counts['read']:,} = loaded {counts['loaded']:,} + quarantined "
           f"{counts['quarantined']:,} + exact duplicates {counts['duplicates']:,}")

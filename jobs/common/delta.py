@@ -190,6 +190,13 @@ def merge_upsert_newer(batch: DataFrame, spec: TableSpec, root: str, keys: tuple
     return commit_metrics_since(spark, spec, root, before)
 
 
+def rows_written(metrics: dict[str, Any]) -> int:
+    """The rows a write added from its own DataFrame. A replaceWhere on a predicate that is
+    not the partitioning rewrites every file holding a matching row, and Delta counts the
+    other rows of those files, copied as they were, in numOutputRows too."""
+    return int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
+
+
 def commit_metrics_since(spark: SparkSession, spec: TableSpec, root: str,
                          version_before: int) -> dict[str, Any]:
     """operationMetrics and userMetadata of the commit a write made after ``version_before``.

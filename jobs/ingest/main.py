@@ -26,7 +26,7 @@ from pyspark.sql import types as T
 
 from jobs.common import cli
 from jobs.common.config import Config
-from jobs.common.delta import read_table, replace_where, table_exists
+from jobs.common.delta import read_table, replace_where, rows_written, table_exists
 from jobs.common.errors import SegmentationError
 from jobs.common.fs import path_exists
 from jobs.common.secrets import load_pseudonym_key
@@ -112,8 +112,7 @@ def ingest_source(spark: SparkSession, cfg: Config, source: str, first: dt.date,
         rows = [row.asDict() for row in reconciliation(classified, source).collect()]
     finally:
         classified.unpersist()
-    check_reconciliation(source, rows, loaded.get("numOutputRows", 0),
-                         rejected.get("numOutputRows", 0))
+    check_reconciliation(source, rows, rows_written(loaded), rows_written(rejected))
     return rows
 
 

@@ -151,18 +151,18 @@ def failure_report(api: Api, run_id: str) -> str:
 
 
 @pytest.fixture
-def lakehouse(published) -> Path:
+def rerun_root(published) -> Path:
     """A copy of the published world: D is published already, by the in-process pipeline."""
     return Path(published.lakehouse_root)
 
 
 @pytest.fixture
-def running_airflow(lakehouse, airflow_venv, jobs_package, tmp_path):
+def running_airflow(rerun_root, airflow_venv, jobs_package, tmp_path):
     """infra/airflow/run-local (what `make airflow` runs: API server, scheduler, DAG
     processor) on a free loopback port and its own SQLite home; stopped with every child."""
     port = free_port()
     # No scheduled run of the real calendar's yesterday: only the runs this test triggers.
-    env = job_env(tmp_path / "airflow", lakehouse, AIRFLOW_PORT=str(port),
+    env = job_env(tmp_path / "airflow", rerun_root, AIRFLOW_PORT=str(port),
                   AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="False")
     log = tmp_path / "airflow.log"
     with log.open("w") as out:
@@ -188,8 +188,9 @@ def ui_params(**overrides) -> dict:
 
 
 def test_rest_api_trigger_with_params_reruns_the_daily_dag_and_refuses_invalid_params(
-        spark, lakehouse, running_airflow):
+        spark, rerun_root, running_airflow):
     api, process, log = running_airflow
+    lakehouse = rerun_root
     runs = "/api/v2/dags/segmentation_daily/dagRuns"
     now = dt.datetime.now(dt.UTC).isoformat()
     before = {spec.name: gold_of(spark, lakehouse, spec).collect()  # 300 users: small

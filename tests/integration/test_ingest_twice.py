@@ -15,6 +15,7 @@ from jobs.common.delta import read_table
 from jobs.demo.main import earliest_landing_date
 from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
+from jobs.maintain import main as maintain
 from tests.worlds import DAY_BEFORE, SNAPSHOT
 
 pytestmark = [pytest.mark.stage, pytest.mark.timeout(1800)]
@@ -76,6 +77,26 @@ def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, history):
                        ignore_row_order=True)
     log = read_table(spark, INGEST_LOG_TABLE, root)
     assert_df_equality(log, spark.createDataFrame(before_log, log.schema), ignore_row_order=True)
+
+
+def test_a_re_ingest_after_compaction_reconciles_and_changes_nothing(spark, lakehouse):
+    """maintain compacts a landing date's quarantine rows of every source into one file (the
+    table is not partitioned by source); re-ingesting one source of that date rewrites the
+    file, copying the other sources' rows, and still counts only its own."""
+    root = lakehouse.lakehouse_root
+    ingest.run(spark, lakehouse, SNAPSHOT, SNAPSHOT, "ingest-d")
+    maintain.run(spark, lakehouse, SNAPSHOT, SNAPSHOT, "maintain-d")
+    quarantined = read_table(spark, QUARANTINE_TABLE, root).filter(
+        F.col("ingest_date") == SNAPSHOT)
+    assert quarantined.select("source").distinct().count() > 1
+    assert quarantined.select(F.input_file_name()).distinct().count() == 1
+    before = quarantined.collect()
+
+    again = ingest.run(spark, lakehouse, SNAPSHOT, SNAPSHOT, "ingest-d", ["events"])
+
+    assert again[0]["quarantined"] > 0
+    after = read_table(spark, QUARANTINE_TABLE, root).filter(F.col("ingest_date") == SNAPSHOT)
+    assert_df_equality(after, spark.createDataFrame(before, after.schema), ignore_row_order=True)
 
 
 def test_garbage_landing_file_is_quarantined_line_by_line(spark, lakehouse):
