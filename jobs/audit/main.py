@@ -142,7 +142,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         problems += [f"  {day} {row[1]}: {line}" for row in rows if not row[3]
                      for line in row[4].splitlines()]
         day += dt.timedelta(days=1)
-    print(f"Data Docs: {gate.docs_index}", flush=True)
+    print(f"Data Docs: {gate.build_docs()}", flush=True)
     if problems:
         raise QualityGateError(f"audit {first}..{last} failed; nothing of it will be "
                                "published:\n" + "\n".join(dict.fromkeys(problems)))

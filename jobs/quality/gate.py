@@ -2,8 +2,14 @@
 
 The DataFrame is validated where it is (GX's Spark data source over the running
 session: no restart, no pandas). Every validation runs a GX Checkpoint of the project
-under ``<lakehouse>/quality/gx``, renders its Data Docs pages there, and its results
-are kept as rows of ``quality/validation_results``. ``Outcome`` says what failed on what.
+under ``<lakehouse>/quality/gx``; its results are kept as rows of
+``quality/validation_results`` and rendered as Data Docs pages once per stage
+(``Gate.build_docs``). ``Outcome`` says what failed on what.
+
+Lean by construction: a first pass computes what each expectation needs to pass or fail
+(observed values, unexpected counts) and collects no examples; only a suite with a
+failed expectation runs again for up to five unexpected values each. The context, suites,
+validation definitions and checkpoints are made once per process and lakehouse.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,9 @@ from jobs.quality.schemas import VALIDATION_RESULTS
 from jobs.quality.suites import load_suite, suite_parameters
 
 DATASOURCE = "lakehouse"
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+FIRST_PASS = {"result_format": "BASIC", "partial_unexpected_count": 0}
+EXAMPLES = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+EXAMPLES_SUFFIX = ".examples"
 MAX_TEXT = 1000
 SAFE = str.maketrans({"/": "_", ":": "_", "\\": "_"})  # run names become directory names
 
@@ -76,6 +84,8 @@ class Outcome:
     suite: str
     run_date: dt.date
     checks: tuple[Check, ...]
+    # The stored GX validation result, for its Data Docs page.
+    result_id: Any = field(default=None, compare=False, repr=False)
 
     def failed(self, severity: str) -> list[Check]:
         return [c for c in self.checks if not c.success and c.severity == severity]
@@ -115,10 +125,37 @@ def _check(index: int, result: Any) -> Check:
         success=bool(result.success),
         observed_value=_text(detail.get("observed_value")),
         unexpected_count=detail.get("unexpected_count"),
-        unexpected_examples=_text(detail.get("partial_unexpected_list")),
+        unexpected_examples=_text(detail.get("partial_unexpected_list") or None),
         kwargs=_text(kwargs) or "{}",
         element_count=detail.get("element_count"),
     )
+
+
+@dataclass
+class _Project:
+    """One lakehouse's GX project in this process: the context and the checkpoints made."""
+
+    context: Any
+    source: Any
+    checkpoints: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+_PROJECTS: dict[str, _Project] = {}
+
+
+def _project(project_dir: Path) -> _Project:
+    """The GX project under ``project_dir``, opened once per process."""
+    key = str(project_dir.resolve())
+    if key not in _PROJECTS:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="file", project_root_dir=key)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+        source = context.data_sources.add_or_update_spark(name=DATASOURCE, persist=False)
+        _PROJECTS[key] = _Project(context, source)
+    return _PROJECTS[key]
 
 
 class Gate:
@@ -127,7 +164,6 @@ class Gate:
     def __init__(self, spark: SparkSession, cfg: Config) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
         self.spark = spark
@@ -136,11 +172,9 @@ class Gate:
         if not self.suites_dir.is_dir():
             raise ConfigError(f"quality.suites_dir {self.suites_dir.resolve()} is not a directory")
         self.project_dir = Path(f"{cfg.lakehouse_root}/quality")
-        self.context = gx.get_context(mode="file", project_root_dir=str(self.project_dir))
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        self.context.variables.save()
-        self.source = self.context.data_sources.add_or_update_spark(name=DATASOURCE,
-                                                                    persist=False)
+        self._project = _project(self.project_dir)
+        self.context = self._project.context
+        self._results: list[Any] = []   # validated since the last build_docs
 
     @property
     def docs_index(self) -> str:
@@ -149,21 +183,33 @@ class Gate:
     def suite_path(self, suite: str) -> Path:
         return self.suites_dir / f"{suite}.json"
 
-    def _checkpoint(self, suite_name: str) -> Any:
-        gx = self._gx
-        suite = self.context.suites.add_or_update(load_suite(self.suite_path(suite_name)))
+    def _checkpoint(self, suite_name: str, examples: bool) -> Any:
+        """The suite's checkpoint (first pass or examples), made once per process: the
+        key holds the suite file's content, so an edited file makes a new one."""
+        path = self.suite_path(suite_name)
+        key = (suite_name + (EXAMPLES_SUFFIX if examples else ""), path.read_text())
+        made = self._project.checkpoints.get(key)
+        if made is None:
+            made = self._make_checkpoint(suite_name, key[0], examples)
+            self._project.checkpoints[key] = made
+        return made
+
+    def _make_checkpoint(self, suite_name: str, name: str, examples: bool) -> Any:
+        gx, context = self._gx, self.context
+        suite = context.suites.add_or_update(load_suite(self.suite_path(suite_name)))
         try:
-            asset = self.source.get_asset(suite_name)
+            asset = self._project.source.get_asset(suite_name)
         except LookupError:
-            asset = self.source.add_dataframe_asset(name=suite_name)
+            asset = self._project.source.add_dataframe_asset(name=suite_name)
         try:
             batch = asset.get_batch_definition("whole")
         except KeyError:
             batch = asset.add_batch_definition_whole_dataframe("whole")
-        definition = self.context.validation_definitions.add_or_update(
+        definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-        return self.context.checkpoints.add_or_update(gx.Checkpoint(
-            name=suite_name, validation_definitions=[definition], result_format=RESULT_FORMAT))
+        return context.checkpoints.add_or_update(gx.Checkpoint(
+            name=name, validation_definitions=[definition],
+            result_format=EXAMPLES if examples else FIRST_PASS))
 
     def validate(self, df: DataFrame, table: str, suite: str, run_date: dt.date,
                  parameters: Mapping[str, Any], run_id: str) -> Outcome:
@@ -174,21 +220,35 @@ class Gate:
             raise ConfigError(f"suite {suite} needs parameter(s) {', '.join(sorted(missing))}")
         from great_expectations.core.run_identifier import RunIdentifier
 
-        checkpoint = self._checkpoint(suite)
+        run = RunIdentifier(run_name=f"{suite} {run_date} {run_id}".translate(SAFE))
         scoped = df.persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            result = checkpoint.run(
+            result = self._checkpoint(suite, examples=False).run(
                 batch_parameters={"dataframe": scoped},
-                expectation_parameters=dict(parameters),
-                run_id=RunIdentifier(run_name=f"{suite} {run_date} {run_id}".translate(SAFE)))
+                expectation_parameters=dict(parameters), run_id=run)
+            (validation,) = result.run_results.values()
+            if not validation.success or any(not r.success for r in validation.results):
+                # Something failed: the same suite again, with examples of what failed.
+                result = self._checkpoint(suite, examples=True).run(
+                    batch_parameters={"dataframe": scoped},
+                    expectation_parameters=dict(parameters), run_id=run)
         finally:
             scoped.unpersist()
-        # The pages of this validation and the index (an UpdateDataDocsAction on the
-        # Checkpoint leaves the validation pages unbuilt in GX 1.24).
-        self.context.build_data_docs(resource_identifiers=list(result.run_results))
+        (identifier,) = result.run_results
         (validation,) = result.run_results.values()
+        self._results.append(identifier)
         checks = tuple(_check(i, r) for i, r in enumerate(validation.results))
-        return Outcome(table=table, suite=suite, run_date=run_date, checks=checks)
+        return Outcome(table=table, suite=suite, run_date=run_date, checks=checks,
+                       result_id=identifier)
+
+    def build_docs(self) -> str:
+        """The Data Docs pages of what this gate validated, and the index; returns its path.
+        (An UpdateDataDocsAction on the Checkpoint leaves the validation pages unbuilt in
+        GX 1.24, hence the explicit build.)"""
+        if self._results:
+            self.context.build_data_docs(resource_identifiers=self._results)
+            self._results = []
+        return self.docs_index
 
     def record(self, outcomes: Iterable[Outcome], run_id: str) -> None:
         """Keep the checks in quality/validation_results, replacing the same run date and table."""

@@ -28,7 +28,7 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date,
     outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
                 for t in bronze_targets(spark, cfg, first, last)]
     gate.record(outcomes, run_id)
-    print(f"Data Docs: {gate.docs_index}", flush=True)
+    print(f"Data Docs: {gate.build_docs()}", flush=True)
     enforce(outcomes, f"bronze {first}..{last}")
     return outcomes
 
