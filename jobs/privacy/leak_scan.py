@@ -38,29 +38,36 @@ HIT_SCHEMA = T.StructType([
 
 
 def string_columns(schema: T.StructType) -> list[tuple[str, Column]]:
-    """(name, string value column) for every string and array-of-string column."""
+    """(name, array of its string values) for every string and array-of-string column."""
     found = []
     for field in schema.fields:
         if isinstance(field.dataType, T.StringType):
-            found.append((field.name, F.col(field.name)))
+            found.append((field.name, F.array(F.col(field.name))))
         elif (isinstance(field.dataType, T.ArrayType)
               and isinstance(field.dataType.elementType, T.StringType)):
-            found.append((field.name, F.explode_outer(F.col(field.name))))
+            found.append((field.name, F.col(field.name)))
     return found
 
 
+def labelled(column: str):
+    """value -> (column, value); a one-argument function (transform gives a second
+    argument, the index, to a function that takes two)."""
+    return lambda value: F.struct(F.lit(column).alias("column"), value.alias("value"))
+
+
 def table_values(table: str, rows: DataFrame) -> DataFrame:
-    """(table_name, column, value) for every non-null string value of the table."""
-    parts = [rows.select(F.lit(table).alias("table_name"), F.lit(name).alias("column"),
-                         value.alias("value"))
-             for name, value in string_columns(rows.schema)]
-    if not parts:
+    """(table_name, column, value, rows) for every distinct non-null string value of the
+    table: one pass over the rows, whatever the number of string columns."""
+    columns = string_columns(rows.schema)
+    if not columns:
         return rows.sparkSession.createDataFrame([], "table_name string, column string, "
-                                                     "value string")
-    values = parts[0]
-    for part in parts[1:]:
-        values = values.unionByName(part)
-    return values.filter(F.col("value").isNotNull() & (F.col("value") != ""))
+                                                     "value string, rows long")
+    pairs = F.flatten(F.array(*[F.transform(F.coalesce(values, F.array()), labelled(name))
+                                for name, values in columns]))
+    exploded = rows.select(F.explode(pairs).alias("p")).select("p.column", "p.value")
+    return (exploded.filter(F.col("value").isNotNull() & (F.col("value") != ""))
+            .groupBy("column", "value").agg(F.count(F.lit(1)).alias("rows"))
+            .select(F.lit(table).alias("table_name"), "column", "value", "rows"))
 
 
 def known_identifiers(bronze_users: DataFrame) -> DataFrame:
@@ -88,7 +95,8 @@ def mask(value: Column) -> Column:
 
 
 def leak_hits(tables: Iterable[tuple[str, DataFrame]], identifiers: DataFrame) -> DataFrame:
-    """One row per (table, column, kind) with the rows that hold a direct identifier."""
+    """One row per (table, column, kind) with the rows that hold a direct identifier. Each
+    distinct value is matched once, however many rows hold it."""
     values = None
     for name, rows in tables:
         part = table_values(name, rows)
@@ -100,5 +108,5 @@ def leak_hits(tables: Iterable[tuple[str, DataFrame]], identifiers: DataFrame) -
     by_value = values.join(identifiers, on="value", how="inner")
     hits = by_pattern.unionByName(by_value.select(*by_pattern.columns))
     return (hits.groupBy("table_name", "column", "kind")
-            .agg(F.count(F.lit(1)).alias("rows"), mask(F.min("value")).alias("example"))
+            .agg(F.sum("rows").alias("rows"), mask(F.min("value")).alias("example"))
             .select(*HIT_SCHEMA.fieldNames()))
