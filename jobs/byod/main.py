@@ -85,7 +85,8 @@ def run(spark: SparkSession, cfg: Config, path: str, load_date: dt.date,
         users = users_from_orders(orders, valid, mapping).transform(
             with_absent_columns(BRONZE_TABLES["users"].schema))
         replace_where(users, BRONZE_TABLES["users"], root, EVERYTHING, run_id)
-        written = replace_where(orders, BRONZE_TABLES["orders"], root, EVERYTHING, run_id)
+        written = replace_where(orders, BRONZE_TABLES["orders"], root, EVERYTHING, run_id,
+                                metrics=True)
         replace_where(visits_from_orders(orders).transform(
             with_absent_columns(BRONZE_TABLES["events"].schema)), BRONZE_TABLES["events"], root,
             EVERYTHING, run_id)
@@ -93,7 +94,7 @@ def run(spark: SparkSession, cfg: Config, path: str, load_date: dt.date,
             F.lit(SOURCE).alias("source"), "raw_record", "reason", F.lit(run_id).alias("run_id"),
             F.lit(load_date).alias("ingest_date"))
         quarantined = replace_where(rejected, QUARANTINE_TABLE, root, f"source = '{SOURCE}'",
-                                    run_id)
+                                    run_id, metrics=True)
         counts = classified.agg(
             F.sum("copies").alias("read"),
             F.count_if(F.col("reason").isNull()).alias("loaded"),

@@ -91,6 +91,14 @@ def table_version(spark: SparkSession, spec: TableSpec, root: str) -> int:
 
 def ensure_table(spark: SparkSession, spec: TableSpec, root: str) -> int:
     """Create the table from its declaration if it does not exist yet; return its version."""
+    create_if_absent(spark, spec, root)
+    return table_version(spark, spec, root)
+
+
+def create_if_absent(spark: SparkSession, spec: TableSpec, root: str) -> None:
+    """Create the table from its declaration unless it exists (a cached log lookup then)."""
+    if DeltaTable.isDeltaTable(spark, spec.path(root)):
+        return
     builder = DeltaTable.createIfNotExists(spark).location(spec.path(root))
     builder = builder.addColumns(spec.schema)
     if spec.partition_by:
@@ -99,7 +107,7 @@ def ensure_table(spark: SparkSession, spec: TableSpec, root: str) -> int:
         builder = builder.comment(spec.comment)
     for key, value in spec.table_properties().items():
         builder = builder.property(key, value)
-    return current_version(builder.execute())
+    builder.execute()
 
 
 def current_version(table: DeltaTable) -> int:
@@ -115,12 +123,15 @@ def read_table(spark: SparkSession, spec: TableSpec, root: str) -> DataFrame:
 
 
 def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
-                  run_id: str) -> dict[str, Any]:
-    """Overwrite exactly the rows matching ``condition`` with ``df``; return the commit's metrics.
+                  run_id: str, *, metrics: bool = False) -> dict[str, Any]:
+    """Overwrite exactly the rows matching ``condition`` with ``df``; with ``metrics``,
+    return the commit's metrics (two more reads of the table's history, so only when asked).
 
     ``df`` is projected onto the declared schema (the contract) before the write.
     """
-    before = ensure_table(spark=df.sparkSession, spec=spec, root=root)
+    spark = df.sparkSession
+    before = ensure_table(spark, spec, root) if metrics else create_if_absent(spark, spec,
+                                                                               root)
     (
         df.select(*spec.columns)
         .write.format("delta")
@@ -129,7 +140,7 @@ def replace_where(df: DataFrame, spec: TableSpec, root: str, condition: str,
         .option("userMetadata", run_id)
         .save(spec.path(root))
     )
-    return commit_metrics_since(df.sparkSession, spec, root, before)
+    return commit_metrics_since(spark, spec, root, before) if metrics else {}
 
 
 @contextmanager

@@ -106,9 +106,10 @@ def ingest_source(spark: SparkSession, cfg: Config, source: str, first: dt.date,
     try:
         condition = date_condition(first, last)
         loaded = replace_where(filter_valid(classified), BRONZE_TABLES[source], root, condition,
-                               run_id)
+                               run_id, metrics=True)
         rejected = replace_where(quarantine_rows(classified, source, run_id), QUARANTINE_TABLE,
-                                 root, f"source = '{source}' AND {condition}", run_id)
+                                 root, f"source = '{source}' AND {condition}", run_id,
+                                 metrics=True)
         rows = [row.asDict() for row in reconciliation(classified, source).collect()]
     finally:
         classified.unpersist()

@@ -52,7 +52,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         for spec in GOLD_TABLES:
             rows = read_version(spark, staged(spec), root, versions[spec.name]).filter(
                 F.col("snapshot_date") == day)
-            metrics = replace_where(rows, spec, root, f"snapshot_date = DATE'{day}'", run_id)
+            metrics = replace_where(rows, spec, root, f"snapshot_date = DATE'{day}'", run_id,
+                                    metrics=True)
             print(f"published {spec.path(root)} {day}: staging version "
                   f"{versions[spec.name]} -> gold version {metrics['version']}", flush=True)
         day += dt.timedelta(days=1)
