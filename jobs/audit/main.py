@@ -96,8 +96,7 @@ def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, l
     """The silver suites and the leak scan over what the run landed and the dates its
     rollup touched; returns the critical failures."""
     targets = silver_targets(spark, cfg, first, last, touched_dates(cfg, first, last))
-    outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
-                for t in targets]
+    outcomes = gate.validate_all(targets, run_id)
     gate.record(outcomes, run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
@@ -114,8 +113,7 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
     drift_blocks = bool(cfg.get("quality.drift.blocking"))
     versions = {s.name: table_version(spark, staged(s), root) for s in GOLD_TABLES}
     targets = gold_targets(spark, cfg, day, versions)
-    outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
-                for t in targets]
+    outcomes = gate.validate_all(targets, run_id)
     gate.record(outcomes, run_id)
     leaks = leak_lines(spark, cfg, targets) + k_anonymity_lines(cfg, targets)
     (summary,) = [t.frame for t in targets if t.table == f"staging/{SEGMENT_SUMMARY.name}"]

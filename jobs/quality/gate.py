@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,8 @@ def _check(index: int, result: Any) -> Check:
 
 @dataclass
 class _Project:
-    """One lakehouse's GX project in this process: the context and the checkpoints made."""
+    """One lakehouse's GX project in this process: the context, and the validation
+    definitions and checkpoints made, keyed by (name, suite file content)."""
 
     context: Any
     source: Any
@@ -185,16 +187,24 @@ class Gate:
 
     def _checkpoint(self, suite_name: str, examples: bool) -> Any:
         """The suite's checkpoint (first pass or examples), made once per process: the
-        key holds the suite file's content, so an edited file makes a new one."""
-        path = self.suite_path(suite_name)
-        key = (suite_name + (EXAMPLES_SUFFIX if examples else ""), path.read_text())
-        made = self._project.checkpoints.get(key)
+        key holds the suite file's content, so an edited file makes a new one. Both
+        checkpoints of a suite share one validation definition (re-adding it would leave
+        the other checkpoint holding a stale copy)."""
+        text = self.suite_path(suite_name).read_text()
+        name = suite_name + (EXAMPLES_SUFFIX if examples else "")
+        made = self._project.checkpoints.get((name, text))
         if made is None:
-            made = self._make_checkpoint(suite_name, key[0], examples)
-            self._project.checkpoints[key] = made
+            definition = self._project.checkpoints.get((suite_name + "/definition", text))
+            if definition is None:
+                definition = self._make_definition(suite_name)
+                self._project.checkpoints[(suite_name + "/definition", text)] = definition
+            made = self.context.checkpoints.add_or_update(self._gx.Checkpoint(
+                name=name, validation_definitions=[definition],
+                result_format=EXAMPLES if examples else FIRST_PASS))
+            self._project.checkpoints[(name, text)] = made
         return made
 
-    def _make_checkpoint(self, suite_name: str, name: str, examples: bool) -> Any:
+    def _make_definition(self, suite_name: str) -> Any:
         gx, context = self._gx, self.context
         suite = context.suites.add_or_update(load_suite(self.suite_path(suite_name)))
         try:
@@ -205,11 +215,8 @@ class Gate:
             batch = asset.get_batch_definition("whole")
         except KeyError:
             batch = asset.add_batch_definition_whole_dataframe("whole")
-        definition = context.validation_definitions.add_or_update(
+        return context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-        return context.checkpoints.add_or_update(gx.Checkpoint(
-            name=name, validation_definitions=[definition],
-            result_format=EXAMPLES if examples else FIRST_PASS))
 
     def validate(self, df: DataFrame, table: str, suite: str, run_date: dt.date,
                  parameters: Mapping[str, Any], run_id: str) -> Outcome:
@@ -240,6 +247,28 @@ class Gate:
         checks = tuple(_check(i, r) for i, r in enumerate(validation.results))
         return Outcome(table=table, suite=suite, run_date=run_date, checks=checks,
                        result_id=identifier)
+
+    def validate_all(self, targets: Iterable[Any], run_id: str) -> list[Outcome]:
+        """Every target (``jobs.quality.targets.Target``) validated; the outcomes in the
+        targets' order. Up to ``quality.concurrent_validations`` suites run at once, each
+        suite's targets one after the other, so no checkpoint ever runs twice at a time."""
+        targets = list(targets)
+        by_suite: dict[str, list[int]] = {}
+        for i, target in enumerate(targets):
+            by_suite.setdefault(target.suite, []).append(i)
+        for suite in by_suite:
+            self._checkpoint(suite, examples=False)
+            self._checkpoint(suite, examples=True)
+
+        def suite_run(indices: list[int]) -> list[tuple[int, Outcome]]:
+            return [(i, self.validate(targets[i].frame, targets[i].table, targets[i].suite,
+                                      targets[i].run_date, targets[i].parameters, run_id))
+                    for i in indices]
+
+        workers = max(1, min(int(self.cfg.get("quality.concurrent_validations")), len(by_suite)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
+            done = [pair for part in pool.map(suite_run, by_suite.values()) for pair in part]
+        return [outcome for _, outcome in sorted(done, key=lambda pair: pair[0])]
 
     def build_docs(self) -> str:
         """The Data Docs pages of what this gate validated, and the index; returns its path.

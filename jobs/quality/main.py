@@ -25,8 +25,7 @@ from jobs.quality.targets import bronze_targets
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date,
         run_id: str) -> list[Outcome]:
     gate = Gate(spark, cfg)
-    outcomes = [gate.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
-                for t in bronze_targets(spark, cfg, first, last)]
+    outcomes = gate.validate_all(bronze_targets(spark, cfg, first, last), run_id)
     gate.record(outcomes, run_id)
     print(f"Data Docs: {gate.build_docs()}", flush=True)
     enforce(outcomes, f"bronze {first}..{last}")
