@@ -133,7 +133,6 @@ SCHEMA: dict[str, Check] = {
     "generator.hubs_share": SHARE,
     "segments.min_segment_size": COUNT,
     "quality.suites_dir": TEXT,
-    "quality.concurrent_validations": COUNT,
     "quality.drift.max_share": NUMBER,
     "quality.drift.min_members": COUNT,
     "quality.drift.blocking": FLAG,

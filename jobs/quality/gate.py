@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,26 +248,11 @@ class Gate:
                        result_id=identifier)
 
     def validate_all(self, targets: Iterable[Any], run_id: str) -> list[Outcome]:
-        """Every target (``jobs.quality.targets.Target``) validated; the outcomes in the
-        targets' order. Up to ``quality.concurrent_validations`` suites run at once, each
-        suite's targets one after the other, so no checkpoint ever runs twice at a time."""
-        targets = list(targets)
-        by_suite: dict[str, list[int]] = {}
-        for i, target in enumerate(targets):
-            by_suite.setdefault(target.suite, []).append(i)
-        for suite in by_suite:
-            self._checkpoint(suite, examples=False)
-            self._checkpoint(suite, examples=True)
-
-        def suite_run(indices: list[int]) -> list[tuple[int, Outcome]]:
-            return [(i, self.validate(targets[i].frame, targets[i].table, targets[i].suite,
-                                      targets[i].run_date, targets[i].parameters, run_id))
-                    for i in indices]
-
-        workers = max(1, min(int(self.cfg.get("quality.concurrent_validations")), len(by_suite)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate") as pool:
-            done = [pair for part in pool.map(suite_run, by_suite.values()) for pair in part]
-        return [outcome for _, outcome in sorted(done, key=lambda pair: pair[0])]
+        """Every target (``jobs.quality.targets.Target``) validated, in order. One at a
+        time: Great Expectations' file-backed stores are not safe for concurrent runs (a
+        checkpoint's freshness check read a config file another thread was rewriting)."""
+        return [self.validate(t.frame, t.table, t.suite, t.run_date, t.parameters, run_id)
+                for t in targets]
 
     def build_docs(self) -> str:
         """The Data Docs pages of what this gate validated, and the index; returns its path.
