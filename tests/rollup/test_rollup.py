@@ -12,6 +12,7 @@ from pyspark.sql import types as T
 
 from jobs.rollup.transforms import daily_increments, user_daily
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
+from jobs.state.transforms import next_state
 
 pytestmark = pytest.mark.unit
 
@@ -95,3 +96,34 @@ def test_events_and_orders_roll_up_per_landing_and_activity_date(spark, cfg):
                                  "activity_date date, events long, n_login long, "
                                  "device_model string")
     assert_df_equality(combined, want, ignore_nullable=True)
+
+
+def test_a_timestamp_tie_goes_to_the_greater_event_id_in_the_rollup_and_the_state(spark, cfg):
+    noon = dt.datetime(2026, 6, 29, 12)
+    events = spark.createDataFrame([
+        ev("e1", "a", MON, 720, "login", model="first"),
+        ev("e3", "a", MON, 720, "login", model="greater id"),
+        ev("e2", "a", MON, 720, "login", model="between"),
+        ev("e9", "a", MON, 600, "login", model="earlier, greatest id"),
+        ev("e4", "b", MON, 720, "login", model=None, ingest=D - dt.timedelta(days=1)),
+        ev("e5", "b", MON, 720, "login", model="b later landing"),
+    ], SILVER_EVENTS.schema).withColumn(
+        "event_ts", F.when(F.col("event_id") == "e9", F.lit(noon - dt.timedelta(hours=2)))
+        .otherwise(F.lit(noon)))
+    orders = orders_frame(spark, [
+        ("o1", "c", noon, MON, Decimal("5.00"), None, "paid", D)])
+    increments = daily_increments(events, orders, cfg)
+    latest = "user_key string, last_event_ts timestamp, last_event_id string, device_model string"
+    assert_df_equality(
+        user_daily(increments).select("user_key", "last_event_ts", "last_event_id",
+                                      "device_model"),
+        spark.createDataFrame([("a", noon, "e3", "greater id"), ("b", noon, "e5",
+                                                                 "b later landing"),
+                               ("c", None, None, None)], latest),
+        ignore_row_order=True, ignore_nullable=True)
+    state = next_state(None, increments, D).select("user_key", "last_event_ts",
+                                                   "last_event_id", "device_model")
+    assert_df_equality(state, spark.createDataFrame(
+        [("a", noon, "e3", "greater id"), ("b", noon, "e5", "b later landing"),
+         ("c", None, None, None)], latest), ignore_row_order=True, ignore_nullable=True)
+
