@@ -53,11 +53,12 @@ def test_power_law_puts_half_the_events_on_the_top_users(spark, bench_cfg, root)
     assert 0.4 < top / SKEWED.events < 0.6
 
 
-@pytest.mark.stage
+@pytest.mark.e2e
 def test_a_scale_runs_every_stage_and_duckdb_agrees_with_spark_exactly(spark, bench_cfg,
                                                                        tmp_path):
     """bench.scale's whole run at a tiny scale: set-up, the T+1 stages through segments,
-    the RFM, the DuckDB reference; no stage fails and every table agrees both ways."""
+    the RFM, the DuckDB reference; no stage fails and every table agrees both ways. (e2e:
+    eight stages end to end, not one stage's run.)"""
     result = run_scale(spark, bench_cfg, TINY, str(tmp_path / "out"), full_recompute=False)
     assert [(s["name"], s["error"]) for s in result["stages"] if s["error"]] == []
     assert [s["name"] for s in result["stages"]] == [
