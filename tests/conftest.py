@@ -97,6 +97,12 @@ def lakehouse(generated: Path, worlds: Worlds, tmp_path: Path, with_key) -> Conf
 
 
 @pytest.fixture
+def ingested(worlds: Worlds, tmp_path: Path, with_key) -> Config:
+    """A copy of the ingested world: every landing date up to D-2 in bronze."""
+    return worlds.copy("ingested", tmp_path / "lakehouse")
+
+
+@pytest.fixture
 def history(worlds: Worlds, tmp_path: Path, with_key) -> Config:
     """A copy of the history world: every landing date up to D-2 in bronze and silver."""
     return worlds.copy("history", tmp_path / "lakehouse")

@@ -1,5 +1,5 @@
 """Bronze ingestion of a generated data set, twice: exact reconciliation, and no change.
-The first ingestion is the history world's (tests/worlds.py: every landing date up to
+The first ingestion is the ingested world's (tests/worlds.py: every landing date up to
 D-2, one range run); the second runs the same range again on a copy of it."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from jobs.maintain import main as maintain
 from tests.worlds import DAY_BEFORE, SNAPSHOT
 
 pytestmark = [pytest.mark.stage, pytest.mark.timeout(1800)]
-LAST = DAY_BEFORE - dt.timedelta(days=1)      # the history world's last landing date
+LAST = DAY_BEFORE - dt.timedelta(days=1)      # the ingested world's last landing date
 
 
 def landed_lines(landing: Path, source: str, last: dt.date) -> int:
@@ -34,8 +34,8 @@ def canonical(row: dict) -> tuple:
     return tuple(sorted(row.items()))
 
 
-def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, history):
-    root = history.lakehouse_root
+def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, ingested):
+    root = ingested.lakehouse_root
     first = earliest_landing_date(spark, root, SNAPSHOT)
     logged = read_table(spark, INGEST_LOG_TABLE, root)
     rows = [r.asDict() for r in logged.drop("run_id").collect()]  # a row per source and date
@@ -65,7 +65,7 @@ def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, history):
     before = {s: t.collect() for s, t in tables.items()}  # a few thousand generated rows
     before_quarantine = quarantine.collect()
     before_log = logged.collect()
-    again = ingest.run(spark, history, first, LAST, "history:ingest")
+    again = ingest.run(spark, ingested, first, LAST, "history:ingest")
 
     assert sorted(map(canonical, again)) == sorted(map(canonical, rows))
     for source in SOURCES:
