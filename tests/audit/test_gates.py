@@ -127,20 +127,16 @@ CORRUPTIONS = {
 
 
 def assert_blocked(spark, cfg, named: str, observed: str) -> None:
-    root = cfg.lakehouse_root
-    versions = gold_versions(spark, root)
-    before = {s.name: read_table(spark, s, root).collect() for s in GOLD_TABLES}  # tiny
+    """The audit fails naming the expectation and what it saw, publish refuses, and no gold
+    table gets a commit (a Delta version is immutable: the same version, the same rows)."""
+    versions = gold_versions(spark, cfg.lakehouse_root)
     with pytest.raises(QualityGateError) as failed:
         audit.run(spark, cfg, D, D, "audit-after-fault")
     assert named in str(failed.value)
     assert observed in str(failed.value)
     with pytest.raises(QualityGateError, match="the audit failed, gold is left as it was"):
         publish.run(spark, cfg, D, D, "publish-after-fault")
-    assert gold_versions(spark, root) == versions
-    for spec in GOLD_TABLES:
-        after = read_table(spark, spec, root)
-        assert_df_equality(after, spark.createDataFrame(before[spec.name], after.schema),
-                           ignore_row_order=True)
+    assert gold_versions(spark, cfg.lakehouse_root) == versions
 
 
 @pytest.mark.parametrize("fault", CORRUPTIONS)
