@@ -13,6 +13,8 @@ SUBMIT      = $(VENV)/bin/spark-submit --master local[2] --driver-memory 6g \
 export SEG_JARS_DIR   := $(CURDIR)/$(JARS_DIR)
 export PYSPARK_PYTHON := $(CURDIR)/$(PY)
 export SPARK_LOCAL_IP ?= 127.0.0.1
+# Spark's logging (conf/spark/log4j2.properties: WARN and above) for every spark-submit.
+export SPARK_CONF_DIR ?= $(CURDIR)/conf/spark
 
 .PHONY: cluster-test test-airflow setup browser demo demo-retail test test-fast lint bench package clean help airflow airflow-setup
 

@@ -134,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                                     "generator.snapshot_date")
     steps = Steps()
     spark = build_spark(cfg, "demo")
+    if spark.sparkContext.uiWebUrl:
+        print(f"[demo] Spark UI: {spark.sparkContext.uiWebUrl} (jobs, stages, SQL plans; "
+              "while the demo runs)", flush=True)
     (run_retail if retail else run_synthetic)(spark, cfg, day, steps)
 
     root = cfg.lakehouse_root
