@@ -96,28 +96,19 @@ def lakehouse(generated: Path, worlds: Worlds, tmp_path: Path, with_key) -> Conf
     return world_cfg(worlds.cfg, root)
 
 
-@pytest.fixture
-def ingested(worlds: Worlds, tmp_path: Path, with_key) -> Config:
-    """A copy of the ingested world: every landing date up to D-2 in bronze."""
-    return worlds.copy("ingested", tmp_path / "lakehouse")
+def world_copy(name: str):
+    """The fixture ``name``: a private copy of that world in the test's tmp_path, with the
+    pseudonym key set; a test may write to it."""
+    def copy(worlds: Worlds, tmp_path: Path, with_key) -> Config:
+        return worlds.copy(name, tmp_path / "lakehouse")
+    copy.__doc__ = f"A copy of the {name} world ({WORLDS[name].doc})."
+    return pytest.fixture(name=name)(copy)
 
 
-@pytest.fixture
-def history(worlds: Worlds, tmp_path: Path, with_key) -> Config:
-    """A copy of the history world: every landing date up to D-2 in bronze and silver."""
-    return worlds.copy("history", tmp_path / "lakehouse")
-
-
-@pytest.fixture
-def daily(worlds: Worlds, tmp_path: Path, with_key) -> Config:
-    """A copy of the daily world: the history and the T+1 run of D-1."""
-    return worlds.copy("daily", tmp_path / "lakehouse")
-
-
-@pytest.fixture
-def published(worlds: Worlds, tmp_path: Path, with_key) -> Config:
-    """A copy of the published world: the history and the T+1 runs of D-1 and D."""
-    return worlds.copy("published", tmp_path / "lakehouse")
+ingested = world_copy("ingested")      # every landing date up to D-2 in bronze
+history = world_copy("history")        # ... and in silver and user_daily
+daily = world_copy("daily")            # ... and the T+1 run of D-1
+published = world_copy("published")    # ... and the T+1 run of D
 
 
 @pytest.fixture(scope="session")
