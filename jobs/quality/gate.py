@@ -138,6 +138,7 @@ class _Project:
 
     context: Any
     source: Any
+    definitions: dict[tuple[str, str], Any] = field(default_factory=dict)
     checkpoints: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
@@ -193,10 +194,10 @@ class Gate:
         name = suite_name + (EXAMPLES_SUFFIX if examples else "")
         made = self._project.checkpoints.get((name, text))
         if made is None:
-            definition = self._project.checkpoints.get((suite_name + "/definition", text))
+            definition = self._project.definitions.get((suite_name, text))
             if definition is None:
                 definition = self._make_definition(suite_name)
-                self._project.checkpoints[(suite_name + "/definition", text)] = definition
+                self._project.definitions[(suite_name, text)] = definition
             made = self.context.checkpoints.add_or_update(self._gx.Checkpoint(
                 name=name, validation_definitions=[definition],
                 result_format=EXAMPLES if examples else FIRST_PASS))

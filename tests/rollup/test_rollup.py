@@ -126,4 +126,3 @@ def test_a_timestamp_tie_goes_to_the_greater_event_id_in_the_rollup_and_the_stat
     assert_df_equality(state, spark.createDataFrame(
         [("a", noon, "e3", "greater id"), ("b", noon, "e5", "b later landing"),
          ("c", None, None, None)], latest), ignore_row_order=True, ignore_nullable=True)
-
