@@ -225,3 +225,12 @@ def commit_metrics_since(spark: SparkSession, spec: TableSpec, root: str,
                if str(value).lstrip("-").isdigit()}
     return {"version": row["version"], "operation": row["operation"],
             "user_metadata": row["userMetadata"], **metrics}
+
+
+def delete_where(spark: SparkSession, spec: TableSpec, root: str, condition: str,
+                 run_id: str) -> None:
+    """Delete the rows matching ``condition`` (a no-op when the table does not exist)."""
+    if not table_exists(spark, spec, root):
+        return
+    with commit_metadata(spark, run_id):
+        DeltaTable.forPath(spark, spec.path(root)).delete(condition)

@@ -4,14 +4,18 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/profile/main.py \
         --run-date 2026-06-30 [--env local]
 
-Reads the rollup rows as of D (never raw events), the lifetime state of D, the silver
-users and the marketing consent in force on D (silver/user_consent); each segment family
-then derives its columns (stage, scores, bands).
+Reads the window state of D-1 and the few rollup days that move into or out of a window
+(never raw events, never the whole 365 days: jobs/profile/window_state.py), the lifetime
+state of D, the silver users and the marketing consent in force on D
+(silver/user_consent); each segment family then derives its columns (stage, scores,
+bands). ``--full-refresh`` computes the windows by scanning every day of them instead
+(the reference the state must equal) and restarts the state from there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -21,12 +25,18 @@ from pyspark.sql import functions as F
 
 from jobs.common import cli
 from jobs.common.config import Config
-from jobs.common.delta import read_table, replace_where, staged, table_exists
+from jobs.common.delta import delete_where, read_table, replace_where, staged, table_exists
 from jobs.common.errors import InputError
 from jobs.profile.features import with_stage_features
-from jobs.profile.schemas import USER_PROFILE
+from jobs.profile.schemas import USER_PROFILE, USER_WINDOW_STATE
 from jobs.profile.transforms import base_profile
-from jobs.profile.windows import daily_rows_as_of
+from jobs.profile.window_state import (
+    cold_state,
+    next_state,
+    state_features,
+    without_constraint_propagation,
+)
+from jobs.profile.windows import final_rows, full_windows, tail_rows
 from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
 from jobs.segments.attributes import with_attributes_columns
 from jobs.segments.behaviour import with_behaviour_columns
@@ -43,6 +53,9 @@ FAMILY_COLUMNS = (with_attributes_columns, with_behaviour_columns, with_scene_co
                   with_social_columns)
 
 
+log = logging.getLogger("jobs.profile")
+
+
 def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, DataFrame]:
     root = cfg.lakehouse_root
     for spec in (SILVER_USERS, SILVER_USER_CONSENT, USER_DAILY, USER_DAILY_INCREMENTS,
@@ -53,11 +66,51 @@ def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, Da
     if not state.limit(1).count():
         raise InputError(f"no lifetime state for {snapshot}: run jobs/state for that date first")
     state = with_stage_features(spark, cfg, snapshot)(state)   # social, interest, predict
-    rows = daily_rows_as_of(read_table(spark, USER_DAILY, root),
-                            read_table(spark, USER_DAILY_INCREMENTS, root), snapshot,
-                            int(cfg.get("ingest.max_late_days")))
     return {"users": read_table(spark, SILVER_USERS, root),
-            "consent": read_table(spark, SILVER_USER_CONSENT, root), "state": state, "rows": rows}
+            "consent": read_table(spark, SILVER_USER_CONSENT, root), "state": state}
+
+
+def late_days(cfg: Config) -> int:
+    days = int(cfg.get("ingest.max_late_days"))
+    if not 1 <= days < 365:
+        raise InputError(f"ingest.max_late_days is {days}: the windows need 1 <= it < 365")
+    return days
+
+
+def window_state(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: str, *,
+                 full_refresh: bool = False) -> DataFrame:
+    """Write silver/user_window_state of D (from D-1's when it exists) and return it."""
+    root, late = cfg.lakehouse_root, late_days(cfg)
+    daily = read_table(spark, USER_DAILY, root)
+    states = read_table(spark, USER_WINDOW_STATE, root) if table_exists(
+        spark, USER_WINDOW_STATE, root) else None
+    before = snapshot - dt.timedelta(days=1)
+    previous = None if states is None or full_refresh else states.filter(
+        F.col("state_date") == before)
+    if previous is not None and previous.limit(1).count():
+        state = next_state(previous, daily, snapshot, late)
+        how = f"from {before}'s"
+    else:
+        state = cold_state(final_rows(daily, snapshot, late), snapshot, late)
+        how = "cold, from every final day of the windows"
+    replace_where(state.withColumn("state_date", F.lit(snapshot)), USER_WINDOW_STATE, root,
+                  f"state_date = DATE'{snapshot}'", run_id)
+    keep_from = snapshot - dt.timedelta(days=int(cfg.get("profile.window_state_keep_days")))
+    delete_where(spark, USER_WINDOW_STATE, root, f"state_date < DATE'{keep_from}'", run_id)
+    log.info("profile %s: window state %s", snapshot, how)
+    return read_table(spark, USER_WINDOW_STATE, root).filter(F.col("state_date") == snapshot)
+
+
+def windows_of(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: str, *,
+               full_refresh: bool = False) -> DataFrame:
+    """Every window column per user of D: from the state, or by the full scan."""
+    root, late = cfg.lakehouse_root, late_days(cfg)
+    tail = tail_rows(read_table(spark, USER_DAILY_INCREMENTS, root), snapshot, late)
+    state = window_state(spark, cfg, snapshot, run_id, full_refresh=full_refresh)
+    if full_refresh:
+        final = final_rows(read_table(spark, USER_DAILY, root), snapshot, late)
+        return full_windows(final.unionByName(tail.select(*final.columns)), snapshot)
+    return state_features(state, tail, snapshot, late)
 
 
 def with_family_columns(base: DataFrame, cfg: Config) -> DataFrame:
@@ -68,24 +121,36 @@ def with_family_columns(base: DataFrame, cfg: Config) -> DataFrame:
     return profile.select(*USER_PROFILE.columns)
 
 
-def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
+        full_refresh: bool = False) -> None:
     day = first
     while day <= last:
-        inputs = extract(spark, cfg, day)
-        # Families aggregate over the base (quintiles, the LTV benchmark): compute it once.
-        base = base_profile(inputs["users"], inputs["consent"], inputs["state"], inputs["rows"],
-                            day).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            replace_where(with_family_columns(base, cfg), staged(USER_PROFILE),
-                          cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)
-        finally:
-            base.unpersist()
+        with without_constraint_propagation(spark):
+            profile_of(spark, cfg, day, run_id, full_refresh=full_refresh)
         day += dt.timedelta(days=1)
 
 
+def profile_of(spark: SparkSession, cfg: Config, day: dt.date, run_id: str, *,
+               full_refresh: bool = False) -> None:
+    inputs = extract(spark, cfg, day)
+    windows = windows_of(spark, cfg, day, run_id, full_refresh=full_refresh)
+    # Families aggregate over the base (quintiles, the LTV benchmark): compute it once.
+    base = base_profile(inputs["users"], inputs["consent"], inputs["state"], windows,
+                        day).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        replace_where(with_family_columns(base, cfg), staged(USER_PROFILE),
+                      cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)
+    finally:
+        base.unpersist()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    args = cli.job_parser("Build the user profile snapshot(s).").parse_args(argv)
-    cli.run_stage("profile", run, args)
+    parser = cli.job_parser("Build the user profile snapshot(s).")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="compute every window by scanning all its days (the reference "
+                             "for the incremental window state), and restart the state")
+    args = parser.parse_args(argv)
+    cli.run_stage("profile", run, args, args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from pyspark.sql import types as T
 
 from jobs.common.delta import TableSpec
+from jobs.profile.window_state import PAID_DAYS
+from jobs.profile.windows import WINDOW_SUMS
 from jobs.segments.base import PROFILE_FEATURES
 
 # Columns the segment families derive (with_<family>_columns), after the base features.
@@ -41,4 +43,22 @@ USER_PROFILE = TableSpec(
     ]),
     partition_by=("snapshot_date",),
     comment="One row of features per user per snapshot (keyed by the pseudonymous user_key).",
+)
+
+# The final part of every window per user (jobs/profile/window_state.py): one partition per
+# snapshot, only the last few kept; the sums are named after the features they feed.
+USER_WINDOW_STATE = TableSpec(
+    layer="silver", name="user_window_state",
+    schema=T.StructType([
+        T.StructField("state_date", T.DateType(), nullable=False),
+        T.StructField("user_key", T.StringType(), nullable=False),
+        *(T.StructField(s.name, T.DecimalType(18, 2) if s.amount else T.LongType(),
+                        nullable=False) for s in WINDOW_SUMS),
+        T.StructField("paid_days", PAID_DAYS, nullable=False),
+        T.StructField("login_streak_final", T.IntegerType(), nullable=False),
+    ]),
+    partition_by=("state_date",),
+    comment="Per user, the part of every profile window made of final days (at least "
+            "ingest.max_late_days before state_date): sums, the paid days of the 365-day "
+            "window, and the login streak ending on the last final day.",
 )

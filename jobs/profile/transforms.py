@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from jobs.profile.windows import login_streak, order_interval_cv, quarter_share, window_features
 from jobs.segments.base import PROFILE_FEATURES
 
 ATTRIBUTES = ("registered_date", "birth_year", "gender", "occupation", "province", "city_tier",
@@ -70,13 +69,15 @@ def with_derived(snapshot: dt.date) -> Callable[[DataFrame], DataFrame]:
     return transform
 
 
-def base_profile(users: DataFrame, consent: DataFrame, state: DataFrame, rows: DataFrame,
+def base_profile(users: DataFrame, consent: DataFrame, state: DataFrame, windows: DataFrame,
                  snapshot: dt.date) -> DataFrame:
     """One row per registered user with every column of PROFILE_FEATURES; attributes are
-    the latest version, marketing consent the one in force on D (silver/user_consent)."""
-    per_user = [consent_as_of(consent, snapshot), window_features(rows, snapshot),
-                quarter_share(rows, snapshot),
-                order_interval_cv(rows, snapshot), login_streak(rows, snapshot),
+    the latest version, marketing consent the one in force on D (silver/user_consent).
+
+    ``windows``: the window columns per user (jobs/profile/window_state.py, or the full
+    scan of jobs/profile/windows.py); a user without a row has zero counts.
+    """
+    per_user = [consent_as_of(consent, snapshot), windows,
                 state.select("user_key", *STATE, *stage_columns(state))]
     profile = registered_by(users, snapshot)
     for features in per_user:

@@ -21,7 +21,8 @@ from pyspark.sql import functions as F
 
 from jobs.common import cli
 from jobs.common.config import Config
-from jobs.common.delta import read_table, replace_where
+from jobs.common.delta import delete_where, read_table, replace_where
+from jobs.profile.schemas import USER_WINDOW_STATE
 from jobs.rollup.categories import category_increments, user_category_daily
 from jobs.rollup.schemas import (
     USER_CATEGORY_DAILY,
@@ -65,6 +66,10 @@ def roll_up(spark: SparkSession, cfg: Config, events: DataFrame, orders: DataFra
     increments = read_table(spark, USER_DAILY_INCREMENTS, root).filter(
         F.col("activity_date").between(start, end))
     replace_where(user_daily(increments), USER_DAILY, root, window, run_id)
+    # A window state counts the days at least max_late_days before its date as final: the
+    # states from `first` on may have counted a day just rewritten, so they go (the profile
+    # rebuilds them from the day before, or cold).
+    delete_where(spark, USER_WINDOW_STATE, root, f"state_date >= DATE'{first}'", run_id)
     # The same landed events, per content type and category (the interest family).
     replace_where(category_increments(events, cfg), USER_CATEGORY_DAILY_INCREMENTS, root,
                   f"ingest_date >= DATE'{first}' AND ingest_date <= DATE'{last}' AND {window}",
