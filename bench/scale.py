@@ -137,8 +137,10 @@ def run_scale(spark: SparkSession, cfg: Config, scale: Scale, out_dir: str,
     meter.measure("generate silver", scale.events, lambda: write_silver(spark, scale, root))
     today = landed_events(spark, cfg, day, day)
     history = landed_events(spark, cfg, first, day)
-    run_stages(meter, spark, cfg, "setup", [("rollup", first, before), ("state", before, before)],
-               history - today)
+    # The day before as a T+1 run left it: its lifetime and window states exist, so the
+    # T+1 of D moves them (a first run of D would build them cold).
+    run_stages(meter, spark, cfg, "setup", [("rollup", first, before), ("state", before, before),
+                                            ("profile", before, before)], history - today)
     run_stages(meter, spark, cfg, "t+1", [(s, day, day) for s in SILVER_STAGES], today)
     rfm_out = f"{out_dir}/spark_rfm"
     meter.measure("rfm spark", history, lambda: spark_rfm(spark, cfg, day).write.mode(

@@ -111,7 +111,7 @@ SCHEMA: dict[str, Check] = {
     "spark.shuffle_partitions": COUNT,
     "ingest.future_tolerance_minutes": NUMBER,
     "ingest.max_late_days": COUNT,
-    "profile.window_state_keep_days": COUNT,
+    "windows.state_keep_days": COUNT,
     "ingest.earliest_timestamp": TEXT,
     "ingest.max_order_amount": NUMBER,
     "ingest.max_duration_s": NUMBER,

@@ -28,10 +28,12 @@ from pyspark.ml.feature import CountVectorizer
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common import cli
+from jobs.common.chain import chained_state, late_days
 from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
+from jobs.common.errors import InputError
 from jobs.common.fs import path_exists
-from jobs.interest.schemas import INTEREST_TOPICS, USER_INTEREST
+from jobs.interest.schemas import INTEREST_TOPICS, USER_CATEGORY_STATE, USER_INTEREST
 from jobs.interest.transforms import (
     category_interests,
     category_totals,
@@ -40,6 +42,7 @@ from jobs.interest.transforms import (
     user_interest,
     with_topics,
 )
+from jobs.interest.window_state import cold_categories, moved_categories, rows_as_of
 from jobs.rollup.categories import category_rows_as_of
 from jobs.rollup.schemas import USER_CATEGORY_DAILY, USER_CATEGORY_DAILY_INCREMENTS
 
@@ -125,8 +128,34 @@ def lda_model(spark: SparkSession, cfg: Config, day: dt.date,
     return model, version
 
 
-def interest_rows(spark: SparkSession, cfg: Config, day: dt.date, run_id: str) -> DataFrame:
-    rows = category_rows(spark, cfg, day)
+def rows_of(spark: SparkSession, cfg: Config, day: dt.date, run_id: str, *,
+            full_refresh: bool = False) -> DataFrame | None:
+    """Category rows equivalent to both windows of D: from the moving
+    silver/user_category_state, or with ``full_refresh`` every day of the windows (the
+    reference). None when there is no category rollup yet."""
+    root, late = cfg.lakehouse_root, late_days(cfg)
+    if not all(table_exists(spark, s, root)
+               for s in (USER_CATEGORY_DAILY, USER_CATEGORY_DAILY_INCREMENTS)):
+        return None
+    window, explicit = (int(cfg.get(f"{KEY}.{k}")) for k in ("window_days",
+                                                               "explicit_window_days"))
+    if not late < min(window, explicit):
+        raise InputError(f"ingest.max_late_days ({late}) must be shorter than {KEY}.window_days "
+                         f"({window}) and explicit_window_days ({explicit})")
+    daily = read_table(spark, USER_CATEGORY_DAILY, root)
+    state = chained_state(
+        spark, cfg, USER_CATEGORY_STATE, day, run_id, full_refresh=full_refresh,
+        moved=lambda previous: moved_categories(previous, daily, day, window, explicit, late),
+        cold=lambda: cold_categories(daily, day, window, explicit, late))
+    if full_refresh:
+        return category_rows(spark, cfg, day)
+    return rows_as_of(state, read_table(spark, USER_CATEGORY_DAILY_INCREMENTS, root), day,
+                      window, explicit, late)
+
+
+def interest_rows(spark: SparkSession, cfg: Config, day: dt.date, run_id: str, *,
+                  full_refresh: bool = False) -> DataFrame:
+    rows = rows_of(spark, cfg, day, run_id, full_refresh=full_refresh)
     if rows is None:
         return spark.createDataFrame([], USER_INTEREST.schema)
     window = int(cfg.get(f"{KEY}.window_days"))
@@ -144,18 +173,22 @@ def interest_rows(spark: SparkSession, cfg: Config, day: dt.date, run_id: str) -
     return user_interest(interests, topics, day)
 
 
-def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
+        full_refresh: bool = False) -> None:
     day = first
     while day <= last:
-        replace_where(interest_rows(spark, cfg, day, run_id), USER_INTEREST, cfg.lakehouse_root,
-                      f"snapshot_date = DATE'{day}'", run_id)
+        replace_where(interest_rows(spark, cfg, day, run_id, full_refresh=full_refresh),
+                      USER_INTEREST, cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)
         day += dt.timedelta(days=1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = cli.job_parser("Compute interest categories and LDA topics per user.") \
-        .parse_args(argv)
-    cli.run_stage("interest", run, args)
+    parser = cli.job_parser("Compute interest categories and LDA topics per user.")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="scan every day of the interest windows (the reference for the "
+                             "moving category state), and restart the state")
+    args = parser.parse_args(argv)
+    cli.run_stage("interest", run, args, args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -47,3 +47,26 @@ INTEREST_TOPICS = TableSpec(
     partition_by=(),
     comment="One row per topic of each LDA model version (the interest family).",
 )
+
+# The final part of the interest windows per user, content type and category
+# (jobs/interest/window_state.py): one partition per state date, the last few kept.
+USER_CATEGORY_STATE = TableSpec(
+    layer="silver", name="user_category_state",
+    schema=T.StructType([
+        T.StructField("state_date", T.DateType(), nullable=False),
+        T.StructField("user_key", T.StringType(), nullable=False),
+        T.StructField("content_type", T.StringType(), nullable=False),
+        T.StructField("content_category", T.StringType(), nullable=False),
+        *(T.StructField(c, T.LongType(), nullable=False,
+                        metadata={"comment": f"{c} on the final days of window_days"})
+          for c in ("views", "dwell_s", "fast_exits")),
+        T.StructField("explicit", T.LongType(), nullable=False,
+                      metadata={"comment": "subscribes + favorites on the final days of "
+                                           "explicit_window_days"}),
+        T.StructField("days_present", T.LongType(), nullable=False,
+                      metadata={"comment": "final days of the longer window with a row"}),
+    ]),
+    partition_by=("state_date",),
+    comment="Per user, content type and category: the interest windows' final days (at "
+            "least ingest.max_late_days before state_date).",
+)

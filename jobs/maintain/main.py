@@ -31,8 +31,8 @@ from jobs.common.delta import TableSpec, commit_metadata, staged, table_exists
 from jobs.discover.schemas import CLUSTER_MEMBERSHIP, DISCOVERED_CLUSTERS
 from jobs.evaluate.schemas import SEGMENT_EFFECT, SEGMENT_EVENTS, SEGMENT_OVERLAP
 from jobs.ingest.schemas import BRONZE_TABLES, QUARANTINE_TABLE
-from jobs.interest.schemas import USER_INTEREST
-from jobs.predict.schemas import PREDICTED_VALUE_MODEL, USER_PREDICTED_VALUE
+from jobs.interest.schemas import USER_CATEGORY_STATE, USER_INTEREST
+from jobs.predict.schemas import PREDICTED_VALUE_MODEL, USER_PREDICTED_VALUE, USER_PURCHASE_STATE
 from jobs.profile.schemas import USER_PROFILE, USER_WINDOW_STATE
 from jobs.quality.schemas import VALIDATION_RESULTS
 from jobs.rollup.schemas import (
@@ -53,8 +53,9 @@ COMPACTED: tuple[TableSpec, ...] = (
     *BRONZE_TABLES.values(), QUARANTINE_TABLE, VALIDATION_RESULTS,
     SILVER_EVENTS, SILVER_ORDERS,
     USER_DAILY, USER_DAILY_INCREMENTS, USER_CATEGORY_DAILY, USER_CATEGORY_DAILY_INCREMENTS,
-    USER_STATE, USER_WINDOW_STATE, USER_SOCIAL, GROUP_OVERLAP, USER_INTEREST,
-    USER_PREDICTED_VALUE, PREDICTED_VALUE_MODEL, *(staged(spec) for spec in GOLD), *GOLD,
+    USER_STATE, USER_WINDOW_STATE, USER_PURCHASE_STATE, USER_CATEGORY_STATE, USER_SOCIAL,
+    GROUP_OVERLAP, USER_INTEREST, USER_PREDICTED_VALUE, PREDICTED_VALUE_MODEL,
+    *(staged(spec) for spec in GOLD), *GOLD,
     SEGMENT_EVENTS, SEGMENT_OVERLAP, SEGMENT_EFFECT, DISCOVERED_CLUSTERS, CLUSTER_MEMBERSHIP,
 )
 # Partitions keyed by the date a fact happened: a run also writes the late facts of the

@@ -3,10 +3,13 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/predict/main.py \
         --run-date 2026-06-30 [--env local]
 
-Per snapshot D: the purchase days of every customer up to D (from the daily rollup, as
-of D) -> per-customer (x, t_x, T, mean repeat spend) in Spark -> grouped to distinct
-(x, t_x, T) rows and (x, spend bucket) rows -> only those small tables reach the driver
-and are fitted with scipy -> the closed forms are applied to every customer in Spark.
+Per snapshot D: the purchase history of every customer up to D, as of D (the moving
+silver/user_purchase_state of the final days, jobs/common/chain.py, plus the last
+few days from the rollup increments; ``--full-refresh`` scans every purchase day
+instead, the reference) -> per-customer (x, t_x, T, mean repeat spend) in Spark ->
+grouped to distinct (x, t_x, T) rows and (x, spend bucket) rows -> only those small
+tables reach the driver and are fitted with scipy -> the closed forms are applied to
+every customer in Spark.
 Writes silver/user_predicted_value and gold/predicted_value_model, replacing D's rows.
 """
 
@@ -21,15 +24,25 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common import cli
+from jobs.common.chain import chained_state, late_days
 from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, table_exists
 from jobs.predict.fit import BgNbd, GammaGamma, fit_bgnbd, fit_gamma_gamma
-from jobs.predict.schemas import PREDICTED_VALUE_MODEL, USER_PREDICTED_VALUE
+from jobs.predict.schemas import (
+    PREDICTED_VALUE_MODEL,
+    USER_PREDICTED_VALUE,
+    USER_PURCHASE_STATE,
+)
 from jobs.predict.transforms import (
+    as_purchases,
     bgnbd_groups,
-    customer_summary,
+    cold_purchases,
+    combine_purchases,
     gamma_gamma_groups,
+    moved_purchases,
     paid_days_as_of,
+    purchases_as_of,
+    summarize,
     with_predictions,
 )
 from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
@@ -37,14 +50,25 @@ from jobs.rollup.schemas import USER_DAILY, USER_DAILY_INCREMENTS
 log = logging.getLogger("jobs.predict")
 
 
-def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> DataFrame | None:
-    """Purchase days up to D, or None when there is no rollup yet."""
-    root = cfg.lakehouse_root
+def purchases_of(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: str, *,
+                 full_refresh: bool = False) -> DataFrame | None:
+    """One combined row per customer of every purchase day up to D, as of D: the moving
+    silver/user_purchase_state of D (final days) with the last few days from the
+    increments; with ``full_refresh``, every purchase day scanned (the reference). None
+    when there is no rollup yet."""
+    root, late = cfg.lakehouse_root, late_days(cfg)
     if not all(table_exists(spark, spec, root) for spec in (USER_DAILY, USER_DAILY_INCREMENTS)):
         return None
-    return paid_days_as_of(read_table(spark, USER_DAILY, root),
-                           read_table(spark, USER_DAILY_INCREMENTS, root), snapshot,
-                           int(cfg.get("ingest.max_late_days")))
+    daily, increments = (read_table(spark, spec, root)
+                         for spec in (USER_DAILY, USER_DAILY_INCREMENTS))
+    state = chained_state(
+        spark, cfg, USER_PURCHASE_STATE, snapshot, run_id, full_refresh=full_refresh,
+        moved=lambda previous: moved_purchases(previous, daily, snapshot, late),
+        cold=lambda: cold_purchases(daily, snapshot, late))
+    if full_refresh:
+        return combine_purchases(as_purchases(paid_days_as_of(daily, increments, snapshot,
+                                                              late)))
+    return purchases_as_of(state, increments, snapshot, late)
 
 
 def fit(summary: DataFrame, cfg: Config) -> tuple[BgNbd, GammaGamma] | None:
@@ -86,7 +110,8 @@ def model_rows(spark: SparkSession, cfg: Config, snapshot: dt.date, bg: BgNbd,
     return spark.createDataFrame(rows, PREDICTED_VALUE_MODEL.schema)
 
 
-def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
+        full_refresh: bool = False) -> None:
     root = cfg.lakehouse_root
     unit = int(cfg.get("predict.time_unit_days"))
     horizon = int(cfg.get("predict.horizon_days")) / unit
@@ -94,13 +119,12 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
     day = first
     while day <= last:
         where = f"snapshot_date = DATE'{day}'"
-        paid_days = extract(spark, cfg, day)
+        purchases = purchases_of(spark, cfg, day, run_id, full_refresh=full_refresh)
         empty = spark.createDataFrame([], USER_PREDICTED_VALUE.schema)
         predictions, models = empty, spark.createDataFrame([], PREDICTED_VALUE_MODEL.schema)
         summary = None
-        if paid_days is not None:
-            summary = customer_summary(paid_days, day, unit).persist(
-                StorageLevel.MEMORY_AND_DISK)
+        if purchases is not None:
+            summary = summarize(purchases, day, unit).persist(StorageLevel.MEMORY_AND_DISK)
             fitted = fit(summary, cfg)
             if fitted is not None:
                 bg, gg = fitted
@@ -120,9 +144,12 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = cli.job_parser("Fit BG/NBD + Gamma-Gamma and predict every customer's value.") \
-        .parse_args(argv)
-    cli.run_stage("predict", run, args)
+    parser = cli.job_parser("Fit BG/NBD + Gamma-Gamma and predict every customer's value.")
+    parser.add_argument("--full-refresh", action="store_true",
+                        help="scan every purchase day (the reference for the moving purchase "
+                             "state), and restart the state")
+    args = parser.parse_args(argv)
+    cli.run_stage("predict", run, args, args.full_refresh)
 
 
 if __name__ == "__main__":

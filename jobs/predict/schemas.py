@@ -45,3 +45,25 @@ PREDICTED_VALUE_MODEL = TableSpec(
     partition_by=("snapshot_date",),
     comment="Fitted BG/NBD (r, alpha, a, b) and Gamma-Gamma (p, q, gamma) per snapshot.",
 )
+
+# What predict fits on, from the final days only (jobs/common/chain.py): one row per
+# customer per state date, the last few kept.
+USER_PURCHASE_STATE = TableSpec(
+    layer="silver", name="user_purchase_state",
+    schema=T.StructType([
+        T.StructField("state_date", T.DateType(), nullable=False),
+        T.StructField("user_key", T.StringType(), nullable=False),
+        T.StructField("first_day", T.DateType(), nullable=False,
+                      metadata={"comment": "first purchase day"}),
+        T.StructField("last_day", T.DateType(), nullable=False,
+                      metadata={"comment": "last purchase day"}),
+        T.StructField("purchase_days", T.LongType(), nullable=False),
+        T.StructField("total", T.DecimalType(28, 2), nullable=False,
+                      metadata={"comment": "paid amount of every purchase day"}),
+        T.StructField("first_amount", T.DecimalType(18, 2), nullable=False,
+                      metadata={"comment": "paid amount of the first purchase day"}),
+    ]),
+    partition_by=("state_date",),
+    comment="Per customer, the purchase days that are final (at least ingest.max_late_days "
+            "before state_date): first and last day, count, total and first day's amount.",
+)

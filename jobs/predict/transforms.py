@@ -27,6 +27,13 @@ from pyspark.sql import functions as F
 from jobs.predict.fit import BgNbd, GammaGamma
 
 AMOUNT = "decimal(18,2)"
+TOTAL = "decimal(28,2)"   # a sum of amounts, as Spark types it
+
+
+def purchase_days(rows: DataFrame) -> DataFrame:
+    """(user_key, activity_date, paid_amount) of the rollup rows that are purchase days."""
+    return rows.filter(F.col("paid_orders") > 0).select("user_key", "activity_date",
+                                                        "paid_amount")
 
 
 def paid_days_as_of(daily: DataFrame, increments: DataFrame, snapshot: dt.date,
@@ -37,7 +44,14 @@ def paid_days_as_of(daily: DataFrame, increments: DataFrame, snapshot: dt.date,
     from the increments landed up to D (so a re-run of D sees what the T+1 run saw).
     """
     final_until = snapshot - dt.timedelta(days=max_late_days)
-    final = daily.filter((F.col("activity_date") <= final_until) & (F.col("paid_orders") > 0))
+    final = purchase_days(daily.filter(F.col("activity_date") <= final_until))
+    return final.unionByName(recent_paid_days(increments, snapshot, max_late_days))
+
+
+def recent_paid_days(increments: DataFrame, snapshot: dt.date, max_late_days: int
+                     ) -> DataFrame:
+    """The purchase days after D-max_late_days, summed from the increments landed by D."""
+    final_until = snapshot - dt.timedelta(days=max_late_days)
     recent = (
         increments.filter((F.col("activity_date") > final_until)
                           & (F.col("activity_date") <= snapshot)
@@ -45,25 +59,65 @@ def paid_days_as_of(daily: DataFrame, increments: DataFrame, snapshot: dt.date,
         .groupBy("activity_date", "user_key")
         .agg(F.sum("paid_orders").alias("paid_orders"),
              F.sum("paid_amount").cast(AMOUNT).alias("paid_amount"))
-        .filter(F.col("paid_orders") > 0)
     )
-    columns = ("user_key", "activity_date", "paid_amount")
-    return final.select(*columns).unionByName(recent.select(*columns))
+    return purchase_days(recent)
+
+
+def as_purchases(paid_days: DataFrame) -> DataFrame:
+    """Purchase days in the shape of silver/user_purchase_state rows (one day each)."""
+    day, amount = F.col("activity_date"), F.col("paid_amount")
+    return paid_days.select("user_key", day.alias("first_day"), day.alias("last_day"),
+                            F.lit(1).cast("long").alias("purchase_days"),
+                            amount.cast(TOTAL).alias("total"),
+                            amount.cast(AMOUNT).alias("first_amount"))
+
+
+def combine_purchases(rows: DataFrame) -> DataFrame:
+    """One row per customer from any mix of state rows and purchase days: min, max, sums
+    and the first day's amount combine in any grouping."""
+    return rows.groupBy("user_key").agg(
+        F.min("first_day").alias("first_day"),
+        F.max("last_day").alias("last_day"),
+        F.sum("purchase_days").alias("purchase_days"),
+        F.sum("total").cast(TOTAL).alias("total"),
+        F.min_by("first_amount", "first_day").alias("first_amount"),
+    )
+
+
+def cold_purchases(daily: DataFrame, snapshot: dt.date, max_late_days: int) -> DataFrame:
+    """silver/user_purchase_state of D from every final purchase day (user_daily)."""
+    final_until = snapshot - dt.timedelta(days=max_late_days)
+    return combine_purchases(as_purchases(purchase_days(
+        daily.filter(F.col("activity_date") <= final_until))))
+
+
+def moved_purchases(previous: DataFrame, daily: DataFrame, snapshot: dt.date,
+                    max_late_days: int) -> DataFrame:
+    """The purchase state of D from D-1's and the day that just became final."""
+    final_until = snapshot - dt.timedelta(days=max_late_days)
+    entering = purchase_days(daily.filter(F.col("activity_date") == final_until))
+    return combine_purchases(previous.unionByName(as_purchases(entering)))
+
+
+def purchases_as_of(state: DataFrame, increments: DataFrame, snapshot: dt.date,
+                    max_late_days: int) -> DataFrame:
+    """Every purchase day up to D as of D, combined: the state of D and the last few days."""
+    recent = as_purchases(recent_paid_days(increments, snapshot, max_late_days))
+    return combine_purchases(state.unionByName(recent))
 
 
 def customer_summary(paid_days: DataFrame, snapshot: dt.date, unit_days: int) -> DataFrame:
-    """Per customer: frequency, recency_days, age_days, recency, age, mean_repeat_spend."""
+    """Per customer: frequency, recency_days, age_days, recency, age, mean_repeat_spend,
+    from every purchase day up to D (the full path)."""
+    return summarize(combine_purchases(as_purchases(paid_days)), snapshot, unit_days)
+
+
+def summarize(purchases: DataFrame, snapshot: dt.date, unit_days: int) -> DataFrame:
+    """customer_summary from one combined row per customer (combine_purchases)."""
     day = F.lit(snapshot)
-    per_user = paid_days.groupBy("user_key").agg(
-        F.min("activity_date").alias("first_day"),
-        F.max("activity_date").alias("last_day"),
-        F.count(F.lit(1)).alias("purchase_days"),
-        F.sum("paid_amount").alias("total"),
-        F.min_by("paid_amount", "activity_date").alias("first_amount"),
-    )
     frequency = F.col("purchase_days") - 1
     repeat_spend = (F.col("total") - F.col("first_amount")) / frequency
-    return per_user.select(
+    return purchases.select(
         day.alias("snapshot_date"), "user_key",
         frequency.cast("long").alias("frequency"),
         F.datediff("last_day", "first_day").alias("recency_days"),

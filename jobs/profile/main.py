@@ -15,7 +15,6 @@ bands). ``--full-refresh`` computes the windows by scanning every day of them in
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -24,8 +23,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
+from jobs.common.chain import chained_state, late_days
 from jobs.common.config import Config
-from jobs.common.delta import delete_where, read_table, replace_where, staged, table_exists
+from jobs.common.delta import read_table, replace_where, staged, table_exists
 from jobs.common.errors import InputError
 from jobs.profile.features import with_stage_features
 from jobs.profile.schemas import USER_PROFILE, USER_WINDOW_STATE
@@ -53,9 +53,6 @@ FAMILY_COLUMNS = (with_attributes_columns, with_behaviour_columns, with_scene_co
                   with_social_columns)
 
 
-log = logging.getLogger("jobs.profile")
-
-
 def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, DataFrame]:
     root = cfg.lakehouse_root
     for spec in (SILVER_USERS, SILVER_USER_CONSENT, USER_DAILY, USER_DAILY_INCREMENTS,
@@ -70,35 +67,15 @@ def extract(spark: SparkSession, cfg: Config, snapshot: dt.date) -> dict[str, Da
             "consent": read_table(spark, SILVER_USER_CONSENT, root), "state": state}
 
 
-def late_days(cfg: Config) -> int:
-    days = int(cfg.get("ingest.max_late_days"))
-    if not 1 <= days < 365:
-        raise InputError(f"ingest.max_late_days is {days}: the windows need 1 <= it < 365")
-    return days
-
-
 def window_state(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: str, *,
                  full_refresh: bool = False) -> DataFrame:
     """Write silver/user_window_state of D (from D-1's when it exists) and return it."""
     root, late = cfg.lakehouse_root, late_days(cfg)
     daily = read_table(spark, USER_DAILY, root)
-    states = read_table(spark, USER_WINDOW_STATE, root) if table_exists(
-        spark, USER_WINDOW_STATE, root) else None
-    before = snapshot - dt.timedelta(days=1)
-    previous = None if states is None or full_refresh else states.filter(
-        F.col("state_date") == before)
-    if previous is not None and previous.limit(1).count():
-        state = next_state(previous, daily, snapshot, late)
-        how = f"from {before}'s"
-    else:
-        state = cold_state(final_rows(daily, snapshot, late), snapshot, late)
-        how = "cold, from every final day of the windows"
-    replace_where(state.withColumn("state_date", F.lit(snapshot)), USER_WINDOW_STATE, root,
-                  f"state_date = DATE'{snapshot}'", run_id)
-    keep_from = snapshot - dt.timedelta(days=int(cfg.get("profile.window_state_keep_days")))
-    delete_where(spark, USER_WINDOW_STATE, root, f"state_date < DATE'{keep_from}'", run_id)
-    log.info("profile %s: window state %s", snapshot, how)
-    return read_table(spark, USER_WINDOW_STATE, root).filter(F.col("state_date") == snapshot)
+    return chained_state(
+        spark, cfg, USER_WINDOW_STATE, snapshot, run_id, full_refresh=full_refresh,
+        moved=lambda previous: next_state(previous, daily, snapshot, late),
+        cold=lambda: cold_state(final_rows(daily, snapshot, late), snapshot, late))
 
 
 def windows_of(spark: SparkSession, cfg: Config, snapshot: dt.date, run_id: str, *,

@@ -20,8 +20,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.common import cli
+from jobs.common.chain import invalidate, late_days
 from jobs.common.config import Config
-from jobs.common.delta import delete_where, read_table, replace_where
+from jobs.common.delta import read_table, replace_where
+from jobs.interest.schemas import USER_CATEGORY_STATE
+from jobs.predict.schemas import USER_PURCHASE_STATE
 from jobs.profile.schemas import USER_WINDOW_STATE
 from jobs.rollup.categories import category_increments, user_category_daily
 from jobs.rollup.schemas import (
@@ -32,6 +35,8 @@ from jobs.rollup.schemas import (
 )
 from jobs.rollup.transforms import daily_increments, user_daily
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
+
+MOVING_STATES = (USER_WINDOW_STATE, USER_PURCHASE_STATE, USER_CATEGORY_STATE)
 
 
 def touched_dates(cfg: Config, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
@@ -66,10 +71,10 @@ def roll_up(spark: SparkSession, cfg: Config, events: DataFrame, orders: DataFra
     increments = read_table(spark, USER_DAILY_INCREMENTS, root).filter(
         F.col("activity_date").between(start, end))
     replace_where(user_daily(increments), USER_DAILY, root, window, run_id)
-    # A window state counts the days at least max_late_days before its date as final: the
-    # states from `first` on may have counted a day just rewritten, so they go (the profile
-    # rebuilds them from the day before, or cold).
-    delete_where(spark, USER_WINDOW_STATE, root, f"state_date >= DATE'{first}'", run_id)
+    # The moving states count the days at least max_late_days before their date as final:
+    # those that may have counted a day just rewritten go (rebuilt from the day before, or
+    # cold, by the stages that own them).
+    invalidate(spark, MOVING_STATES, root, start, late_days(cfg), run_id)
     # The same landed events, per content type and category (the interest family).
     replace_where(category_increments(events, cfg), USER_CATEGORY_DAILY_INCREMENTS, root,
                   f"ingest_date >= DATE'{first}' AND ingest_date <= DATE'{last}' AND {window}",
