@@ -9,7 +9,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from bench.data import Scale, write_silver
-from bench.harness import report
+from bench.harness import report, summary_lines
 from bench.metrics import Measured, Meter, SparkRest, describe, stage_sums
 from jobs.common.delta import read_table
 from jobs.silver.schemas import SILVER_EVENTS, SILVER_ORDERS
@@ -62,8 +62,8 @@ def test_a_scale_runs_every_stage_and_duckdb_agrees_with_spark_exactly(spark, be
     result = run_scale(spark, bench_cfg, TINY, str(tmp_path / "out"), full_recompute=False)
     assert [(s["name"], s["error"]) for s in result["stages"] if s["error"]] == []
     assert [s["name"] for s in result["stages"]] == [
-        "generate silver", "setup rollup", "setup state", "t+1 rollup", "t+1 state",
-        "t+1 profile", "t+1 segments", "rfm spark"]
+        "generate silver", "setup rollup", "setup state", "setup profile", "t+1 rollup",
+        "t+1 state", "t+1 profile", "t+1 segments", "rfm spark"]
     assert "error" not in result["duckdb_seconds"]
     assert set(result["checks"]) == {"user_daily_increments", "user_daily", "rfm",
                                      "user_category_daily_increments", "user_category_daily"}
@@ -154,3 +154,21 @@ def test_the_one_day_rollup_case_decides_the_rollup_target_only():
     assert "2. T+1 <= 1/5 of the full recompute: 50.0 s / 120.0 s = 0.42: MISSED" in text
     # growth compares the two pipeline scales only: 10x the data, 10x the time
     assert "data x10.0, time x10.00 (full) x10.00 (t+1), limit x11.0: MET" in text
+
+
+@pytest.mark.unit
+def test_summary_has_one_exact_line_per_target_measured():
+    stages = {"t+1 rollup": 2.0, "t+1 profile": 4.0, "rfm spark": 1.0, "full rollup": 20.0,
+              "full profile": 10.0}
+    month, year = Scale(1000, 30, 10), Scale(1000, 365, 10)
+    day = Scale(2_000_000, 1, 50, rollup_only=True)
+    lines = summary_lines([
+        result_of(month, {k: v for k, v in stages.items() if not k.startswith("full")}, 10, 1.0),
+        result_of(year, {**stages, "t+1 profile": 5.0}, 10, 1.0),
+        result_of(day, {"t+1 rollup": 100.0}, 50_000_000, 25.0)], 200.0)
+    assert lines == [
+        "target demo_seconds: 200.00 s (goal 180) missed",
+        "target rollup_vs_duckdb_50m: 4.00 x (goal 3) missed",
+        "target t1_vs_full_365d: 0.23 x (goal 0.2) missed",
+        "target t1_growth_with_history: 1.17 x (goal 1.2) met",
+    ]   # no 2M-user scale ran: no line for it
