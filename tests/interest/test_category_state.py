@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 LATE, WINDOW, EXPLICIT = 7, 30, 365
 FIRST = dt.date(2026, 5, 1)
-DAYS = 31
+DAYS = 20
 
 
 def increments(spark):

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.unit
 
 LATE = 7
 FIRST = dt.date(2026, 5, 1)
-DAYS = 31
+DAYS = 20
 
 
 def increments(spark):
@@ -59,7 +59,7 @@ def test_moved_state_summary_equals_the_full_scan_every_day(spark):
         day = FIRST + dt.timedelta(days=n)
         if n:
             state = moved_purchases(state, daily, day, LATE).localCheckpoint()
-        if n % 5 and n != DAYS:
+        if n not in (0, 12, DAYS):   # 12: the late customer's day is in the tail
             continue    # the state is compared with a cold build below; summaries sampled
         moved = summarize(purchases_as_of(state, landed, day, LATE), day, 7)
         full = customer_summary(paid_days_as_of(daily, landed, day, LATE), day, 7)
