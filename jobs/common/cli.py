@@ -28,8 +28,11 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from exc
 
 
-def job_parser(description: str, *, date_range: bool = True) -> argparse.ArgumentParser:
-    """--run-date D for the T+1 run, or --start-date/--end-date for a range in one app."""
+def job_parser(description: str, *, date_range: bool = True,
+               full_refresh: str | None = None) -> argparse.ArgumentParser:
+    """--run-date D for the T+1 run, or --start-date/--end-date for a range in one app;
+    ``full_refresh``: a stage with a moving state (jobs/common/chain.py) takes
+    --full-refresh, described as that text says."""
     parser = argparse.ArgumentParser(description=description)
     dates = parser.add_mutually_exclusive_group(required=True)
     dates.add_argument("--run-date", type=_date, help="the business date D to process")
@@ -45,6 +48,10 @@ def job_parser(description: str, *, date_range: bool = True) -> argparse.Argumen
                              "e.g. conf/datasets/online_retail.yaml")
     parser.add_argument("--run-id", default=None,
                         help="recorded in Delta userMetadata (default: <stage>-<dates>)")
+    if full_refresh:
+        parser.add_argument("--full-refresh", action="store_true",
+                            help=f"{full_refresh} (the reference for the moving state), and "
+                                 "restart the state")
     return parser
 
 

@@ -183,10 +183,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli.job_parser("Compute interest categories and LDA topics per user.")
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="scan every day of the interest windows (the reference for the "
-                             "moving category state), and restart the state")
+    parser = cli.job_parser("Compute interest categories and LDA topics per user.",
+                            full_refresh="scan every day of the interest windows")
     args = parser.parse_args(argv)
     cli.run_stage("interest", run, args, args.full_refresh)
 

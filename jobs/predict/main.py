@@ -144,10 +144,8 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli.job_parser("Fit BG/NBD + Gamma-Gamma and predict every customer's value.")
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="scan every purchase day (the reference for the moving purchase "
-                             "state), and restart the state")
+    parser = cli.job_parser("Fit BG/NBD + Gamma-Gamma and predict every customer's value.",
+                            full_refresh="scan every purchase day")
     args = parser.parse_args(argv)
     cli.run_stage("predict", run, args, args.full_refresh)
 

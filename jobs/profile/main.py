@@ -122,10 +122,8 @@ def profile_of(spark: SparkSession, cfg: Config, day: dt.date, run_id: str, *,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli.job_parser("Build the user profile snapshot(s).")
-    parser.add_argument("--full-refresh", action="store_true",
-                        help="compute every window by scanning all its days (the reference "
-                             "for the incremental window state), and restart the state")
+    parser = cli.job_parser("Build the user profile snapshot(s).",
+                            full_refresh="compute every window by scanning all its days")
     args = parser.parse_args(argv)
     cli.run_stage("profile", run, args, args.full_refresh)
 
