@@ -4,10 +4,11 @@
 One run per business day D (Asia/Shanghai): when D has ended, every stage of the
 pipeline runs for D as its own `spark-submit` application, exactly the command a data
 engineer types by hand (`jobs/<stage>/main.py --run-date D --env ...`, with `dist/jobs.zip`
-and the Delta jars). Stages, in order:
+and the Delta jars). Stages that do not read each other's tables run side by side:
 
-ingest → quality → silver (anonymise) → rollup → state → social → interest → predict →
-profile → segments → audit → publish → rules → evaluate → discover → maintain
+ingest → quality → silver (anonymise) → rollup → {state, interest, predict} → profile;
+silver → social → profile; profile → segments → audit → publish → {rules, evaluate,
+discover} → maintain
 
 `profile` and `segments` write to `staging/`; `audit` runs the quality suites and the drift
 check; only then does `publish` move the snapshot into `gold/` and emit the Assets
@@ -37,7 +38,7 @@ import datetime as dt
 import jinja2
 import pendulum
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, chain
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 from airflow.sdk.exceptions import AirflowFailException
 
 import segmentation_settings as settings
@@ -105,8 +106,8 @@ with DAG(
     doc_md=__doc__,
     tags=["segmentation", "spark", "delta-lake", "daily"],
 ) as dag:
-    stages = [
-        SparkSubmitOperator(
+    stages = {
+        stage: SparkSubmitOperator(
             task_id=stage,
             conn_id=settings.SPARK_CONN_ID,
             application=settings.application(stage),
@@ -122,5 +123,6 @@ with DAG(
                    f"--run-date D --env {settings.SEG_ENV}` (see *Rendered Template*).",
         )
         for stage, timeout, doc in settings.STAGES
-    ]
-    chain(*stages)
+    }
+    for stage, upstream in settings.UPSTREAM.items():
+        stages[stage].set_upstream([stages[u] for u in upstream])

@@ -91,6 +91,28 @@ STAGES: tuple[tuple[str, int, str], ...] = (
                      "the late-event days before them), so daily runs leave no tiny files."),
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
+# What each stage reads from the stages before it: the daily DAG's edges. Stages with no
+# path between them run side by side (state, social, interest and predict after the
+# rollup; rules, evaluate and discover after publish): each writes its own tables, and
+# jobs/pipeline/main.py runs them in STAGES order, which is one topological order of this.
+UPSTREAM: dict[str, tuple[str, ...]] = {
+    "ingest": (),
+    "quality": ("ingest",),
+    "silver": ("quality",),
+    "rollup": ("silver",),
+    "state": ("rollup",),               # user_daily_increments
+    "social": ("silver",),              # silver relations and group members only
+    "interest": ("rollup",),            # user_category_daily (+ increments)
+    "predict": ("rollup",),             # user_daily
+    "profile": ("state", "social", "interest", "predict"),
+    "segments": ("profile",),
+    "audit": ("segments",),
+    "publish": ("audit",),
+    "rules": ("publish",),              # the published custom membership
+    "evaluate": ("publish",),           # the published membership and summary
+    "discover": ("publish",),           # the published profile
+    "maintain": ("rules", "evaluate", "discover"),  # compacts what every stage wrote
+}
 # Stages whose result for D builds on earlier days (lifetime state; drift against the last
 # published snapshot; segment history): a day runs them only after the previous run did.
 DATE_ORDERED = frozenset({"state", "audit", "publish", "evaluate"})
