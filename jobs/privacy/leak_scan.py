@@ -55,19 +55,29 @@ def labelled(column: str):
     return lambda value: F.struct(F.lit(column).alias("column"), value.alias("value"))
 
 
-def table_values(table: str, rows: DataFrame) -> DataFrame:
-    """(table_name, column, value, rows) for every distinct non-null string value of the
-    table: one pass over the rows, whatever the number of string columns."""
+def table_cells(table: str, rows: DataFrame) -> DataFrame | None:
+    """(table_name, column, value) for every non-null string value of the table's rows:
+    one pass over the rows, whatever the number of string columns; None when it has none."""
     columns = string_columns(rows.schema)
     if not columns:
-        return rows.sparkSession.createDataFrame([], "table_name string, column string, "
-                                                     "value string, rows long")
+        return None
     pairs = F.flatten(F.array(*[F.transform(F.coalesce(values, F.array()), labelled(name))
                                 for name, values in columns]))
     exploded = rows.select(F.explode(pairs).alias("p")).select("p.column", "p.value")
     return (exploded.filter(F.col("value").isNotNull() & (F.col("value") != ""))
-            .groupBy("column", "value").agg(F.count(F.lit(1)).alias("rows"))
-            .select(F.lit(table).alias("table_name"), "column", "value", "rows"))
+            .select(F.lit(table).alias("table_name"), "column", "value"))
+
+
+def distinct_values(tables: Iterable[tuple[str, DataFrame]]) -> DataFrame | None:
+    """(table_name, column, value, rows) for every distinct value of every table: the
+    tables' cells unioned first, so that one aggregation (one shuffle) serves them all."""
+    cells = [c for name, rows in tables if (c := table_cells(name, rows)) is not None]
+    if not cells:
+        return None
+    union = cells[0]
+    for part in cells[1:]:
+        union = union.unionByName(part)
+    return union.groupBy("table_name", "column", "value").agg(F.count(F.lit(1)).alias("rows"))
 
 
 def known_identifiers(bronze_users: DataFrame) -> DataFrame:
@@ -97,10 +107,7 @@ def mask(value: Column) -> Column:
 def leak_hits(tables: Iterable[tuple[str, DataFrame]], identifiers: DataFrame) -> DataFrame:
     """One row per (table, column, kind) with the rows that hold a direct identifier. Each
     distinct value is matched once, however many rows hold it."""
-    values = None
-    for name, rows in tables:
-        part = table_values(name, rows)
-        values = part if values is None else values.unionByName(part)
+    values = distinct_values(tables)
     if values is None:
         return identifiers.sparkSession.createDataFrame([], HIT_SCHEMA)
     by_pattern = (values.withColumn("kind", pattern_kind(F.col("value")))
