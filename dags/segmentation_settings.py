@@ -92,9 +92,9 @@ STAGES: tuple[tuple[str, int, str], ...] = (
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
 # What each stage reads from the stages before it: the daily DAG's edges. Stages with no
-# path between them run side by side (state, social, interest and predict after the
-# rollup; rules, evaluate and discover after publish): each writes its own tables, and
-# jobs/pipeline/main.py runs them in STAGES order, which is one topological order of this.
+# path between them run side by side (state, interest and predict after the rollup, social
+# after silver; rules, evaluate and discover after publish): each writes its own tables,
+# and jobs/pipeline/main.py runs them in STAGES order, one topological order of these.
 UPSTREAM: dict[str, tuple[str, ...]] = {
     "ingest": (),
     "quality": ("ingest",),
@@ -113,6 +113,16 @@ UPSTREAM: dict[str, tuple[str, ...]] = {
     "discover": ("publish",),           # the published profile
     "maintain": ("rules", "evaluate", "discover"),  # compacts what every stage wrote
 }
+
+
+def ancestors(stage: str) -> set[str]:
+    """Every stage that runs before ``stage`` in the daily DAG (UPSTREAM, transitively)."""
+    found: set[str] = set()
+    for upstream in UPSTREAM[stage]:
+        found |= {upstream} | ancestors(upstream)
+    return found
+
+
 # Stages whose result for D builds on earlier days (lifetime state; drift against the last
 # published snapshot; segment history): a day runs them only after the previous run did.
 DATE_ORDERED = frozenset({"state", "audit", "publish", "evaluate"})

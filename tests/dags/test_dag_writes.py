@@ -13,7 +13,6 @@ from pyspark.sql import functions as F
 
 from jobs.common.catalog import declared_tables
 from jobs.common.delta import staged
-from tests.dags.test_settings import ancestors
 from tests.worlds import SNAPSHOT
 
 import segmentation_settings as settings
@@ -40,7 +39,7 @@ def test_stages_side_by_side_in_the_dag_never_commit_to_the_same_table(spark, pu
     assert set().union(*writers.values()) >= {"state", "social", "interest", "predict",
                                               "rules", "evaluate", "discover"}
     independent = [(a, b) for a, b in combinations(settings.STAGE_NAMES, 2)
-                   if a not in ancestors(b) and b not in ancestors(a)]
+                   if a not in settings.ancestors(b) and b not in settings.ancestors(a)]
     assert ("interest", "predict") in independent and ("rules", "discover") in independent
     shared = {(table, a, b) for table, stages in writers.items()
               for a, b in independent if {a, b} <= stages}

@@ -39,13 +39,6 @@ def test_the_dag_runs_every_pipeline_stage_in_pipeline_order():
     assert set(settings.STAGE_NAMES) >= settings.DATE_ORDERED
 
 
-def ancestors(stage: str) -> set[str]:
-    found: set[str] = set()
-    for upstream in settings.UPSTREAM[stage]:
-        found |= {upstream} | ancestors(upstream)
-    return found
-
-
 def test_the_pipeline_order_is_one_order_of_the_dags_edges():
     """Each stage's upstream stages come before it in jobs/pipeline (so the in-process run
     and the DAG agree); ingest is the one start, maintain the one end (it compacts what
@@ -54,8 +47,8 @@ def test_the_pipeline_order_is_one_order_of_the_dags_edges():
     for position, stage in enumerate(settings.STAGE_NAMES):
         assert set(settings.UPSTREAM[stage]) <= set(settings.STAGE_NAMES[:position]), stage
     assert [s for s, up in settings.UPSTREAM.items() if not up] == ["ingest"]
-    assert ancestors("maintain") == set(settings.STAGE_NAMES) - {"maintain"}
-    assert ancestors("publish") >= {"profile", "segments", "audit"}
+    assert settings.ancestors("maintain") == set(settings.STAGE_NAMES) - {"maintain"}
+    assert settings.ancestors("publish") >= {"profile", "segments", "audit"}
 
 
 def test_families_are_the_segment_engines(cfg):
