@@ -94,8 +94,9 @@ test-airflow: setup package
 	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/dags/test_daily_dag_runs.py $(PYTEST_ARGS)
 
 # A Spark standalone master and two workers on 127.0.0.1 (infra/spark/standalone), the
-# daily pipeline spark-submitted to it: its gold must equal the local run's (the published
-# world of tests/worlds.py, built first if TEST_WORLDS has none). Part of `make test`.
+# daily pipeline spark-submitted to it re-runs a date the local run published (the
+# published world of tests/worlds.py, built first if TEST_WORLDS has none): its gold must
+# come out as it was. Part of `make test`.
 cluster-test: setup package
 	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/cluster $(PYTEST_ARGS)
 

@@ -19,7 +19,7 @@ from jobs.common.secrets import PseudonymKey
 from jobs.ingest.schemas import BRONZE_TABLES, PII_COLUMNS
 from jobs.silver.pseudonym import key_frame, padded_keys
 from jobs.silver.transforms import CLEANERS
-from tests.worlds import SNAPSHOT
+from tests.worlds import DAY_BEFORE, SNAPSHOT
 
 REPO = Path(__file__).resolve().parents[2]
 PY = Path(sys.executable)
@@ -46,8 +46,8 @@ def files_holding(folder: Path, key: bytes) -> list[str]:
 
 
 def spark_submit(tmp_path: Path, root: Path, key_hex: str, first: str) -> Path:
-    """ingest + silver over every landing date as the demo runs them (spark-submit of the
-    shipped package), with the event log on and uncompressed Parquet so bytes are greppable."""
+    """ingest + silver from ``first`` to D as the T+1 runs them (spark-submit of the shipped
+    package), with the event log on and uncompressed Parquet so bytes are greppable."""
     shutil.make_archive(str(tmp_path / "jobs"), "zip", REPO, "jobs")
     logs = tmp_path / "logs"
     (logs / "events").mkdir(parents=True)
@@ -85,14 +85,13 @@ def stats_of(table: Path) -> tuple[list[dict], dict]:
 
 
 @pytest.mark.e2e
-def test_a_real_run_never_writes_the_secret(spark, generated, tmp_path):
-    from jobs.demo.main import earliest_landing_date
-
+def test_a_real_run_never_writes_the_secret(ingested, tmp_path):
+    """On a copy of the ingested world (bronze up to D-2, no silver yet, so no pseudonym of
+    another key): the last two landing dates ingested and every silver table made under a
+    fresh key, then every byte of the logs, event log and lakehouse searched for it."""
     key_hex = secrets.token_hex(32)
-    root = tmp_path / "lakehouse"
-    shutil.copytree(generated, root / "landing")
-    first = earliest_landing_date(spark, str(root), SNAPSHOT)
-    logs = spark_submit(tmp_path, root, key_hex, str(first))
+    root = Path(ingested.lakehouse_root)
+    logs = spark_submit(tmp_path, root, key_hex, str(DAY_BEFORE))
 
     assert "silver done" in (logs / "stdout.log").read_text()
     assert list((logs / "events").iterdir()), "no event log written"
