@@ -10,9 +10,11 @@ import datetime as dt
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from jobs.rollup.schemas import LATEST_COLUMNS
+from jobs.rollup.transforms import latest_event
 from jobs.state.schemas import USER_STATE
 
-LATEST = ("device_model", "os", "os_version")
+LATEST = LATEST_COLUMNS
 
 
 def _date_where(condition: Column) -> Column:
@@ -35,9 +37,8 @@ def state_rows(increments: DataFrame) -> DataFrame:
 
 
 def combine_state(rows: DataFrame, state_date: dt.date) -> DataFrame:
-    """One state row per user from any mix of earlier state rows and increment rows."""
-    latest_key = F.struct("last_event_ts", "last_event_id")
-    has_event = F.col("last_event_ts").isNotNull()
+    """One state row per user from any mix of earlier state rows and increment rows: one
+    hash aggregation, the latest event's fields joined from ``latest_event``."""
     combined = rows.groupBy("user_key").agg(
         F.min("first_active_date").alias("first_active_date"),
         F.max("last_interaction_date").alias("last_interaction_date"),
@@ -45,16 +46,12 @@ def combine_state(rows: DataFrame, state_date: dt.date) -> DataFrame:
         F.max("last_paid_date").alias("last_paid_date"),
         F.sum("lifetime_paid").cast("decimal(18,2)").alias("lifetime_paid"),
         F.sum("lifetime_refunded").cast("decimal(18,2)").alias("lifetime_refunded"),
-        F.max(F.when(has_event, F.struct(latest_key.alias("k"),
-                                         *[F.col(c) for c in LATEST]))).alias("_latest"),
     )
-    return combined.select(
+    latest = latest_event(rows, ("user_key",)).hint("shuffle_hash")
+    return combined.join(latest, "user_key", "left").select(
         F.lit(state_date).alias("state_date"), "user_key", "first_active_date",
         "last_interaction_date", "last_login_date", "last_paid_date", "lifetime_paid",
-        "lifetime_refunded",
-        F.col("_latest.k.last_event_ts").alias("last_event_ts"),
-        F.col("_latest.k.last_event_id").alias("last_event_id"),
-        *[F.col(f"_latest.{c}").alias(c) for c in LATEST],
+        "lifetime_refunded", "last_event_ts", "last_event_id", *LATEST,
     )
 
 

@@ -126,3 +126,27 @@ def test_a_timestamp_tie_goes_to_the_greater_event_id_in_the_rollup_and_the_stat
     assert_df_equality(state, spark.createDataFrame(
         [("a", noon, "e3", "greater id"), ("b", noon, "e5", "b later landing"),
          ("c", None, None, None)], latest), ignore_row_order=True, ignore_nullable=True)
+
+
+def aggregations(df) -> list[str]:
+    """The aggregation and join operators of the physical plan, one line each."""
+    plan = df._jdf.queryExecution().executedPlan().toString()
+    return [line.strip(" +-:*") for line in plan.splitlines()
+            if any(op in line for op in ("Aggregate", "Join"))]
+
+
+def test_the_rollup_and_the_state_sum_by_hash_and_sort_only_the_tie_break(spark, cfg):
+    """No sort of the fact rows at full width: every sum in a HashAggregate, the join by
+    hash, and the one sort-based aggregation left (the latest event, a struct holding
+    strings) sums nothing: it reads a narrow projection of its own."""
+    events = spark.createDataFrame([ev("e1", "a", MON, 720, "login", model="m")],
+                                   SILVER_EVENTS.schema)
+    orders = orders_frame(spark, [("o1", "c", dt.datetime(2026, 6, 29, 12), MON,
+                                   Decimal("5.00"), None, "paid", D)])
+    increments = daily_increments(events, orders, cfg)
+    for frame in (increments, user_daily(increments), next_state(None, increments, D)):
+        lines = aggregations(frame)
+        assert any(line.startswith("HashAggregate") and "sum(" in line for line in lines), lines
+        assert not [line for line in lines if line.startswith("SortAggregate")
+                    and "sum(" in line], lines
+        assert not [line for line in lines if "SortMergeJoin" in line], lines
