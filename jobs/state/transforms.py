@@ -14,8 +14,6 @@ from jobs.rollup.schemas import LATEST_COLUMNS
 from jobs.rollup.transforms import latest_event
 from jobs.state.schemas import USER_STATE
 
-LATEST = LATEST_COLUMNS
-
 
 def _date_where(condition: Column) -> Column:
     return F.when(condition, F.col("activity_date"))
@@ -32,7 +30,7 @@ def state_rows(increments: DataFrame) -> DataFrame:
         _date_where(F.col("paid_orders") > 0).alias("last_paid_date"),
         F.col("paid_amount").alias("lifetime_paid"),
         F.col("refunded_amount").alias("lifetime_refunded"),
-        "last_event_ts", "last_event_id", *LATEST,
+        "last_event_ts", "last_event_id", *LATEST_COLUMNS,
     )
 
 
@@ -51,7 +49,7 @@ def combine_state(rows: DataFrame, state_date: dt.date) -> DataFrame:
     return combined.join(latest, "user_key", "left").select(
         F.lit(state_date).alias("state_date"), "user_key", "first_active_date",
         "last_interaction_date", "last_login_date", "last_paid_date", "lifetime_paid",
-        "lifetime_refunded", "last_event_ts", "last_event_id", *LATEST,
+        "lifetime_refunded", "last_event_ts", "last_event_id", *LATEST_COLUMNS,
     )
 
 

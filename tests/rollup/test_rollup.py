@@ -135,7 +135,7 @@ def aggregations(df) -> list[str]:
             if any(op in line for op in ("Aggregate", "Join"))]
 
 
-def test_the_rollup_and_the_state_sum_by_hash_and_sort_only_the_tie_break(spark, cfg):
+def test_the_rollup_and_the_state_sum_by_hash_and_sort_only_the_latest_event(spark, cfg):
     """No sort of the fact rows at full width: every sum in a HashAggregate, the join by
     hash, and the one sort-based aggregation left (the latest event, a struct holding
     strings) sums nothing: it reads a narrow projection of its own."""
