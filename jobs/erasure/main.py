@@ -37,6 +37,7 @@ from jobs.common.delta import (
     TableSpec,
     commit_metadata,
     ensure_table,
+    latest_commit,
     merge_insert_new,
     read_table,
     session_conf,
@@ -170,12 +171,12 @@ def redact_rows(spark: SparkSession, spec: TableSpec, root: str, needles: DataFr
 
 
 def last_version(spark: SparkSession, spec: TableSpec, root: str) -> int:
-    return int(DeltaTable.forPath(spark, spec.path(root)).history(1).first()["version"])
+    return latest_commit(spark, spec.path(root))[0]
 
 
 def last_metric(spark: SparkSession, spec: TableSpec, root: str, name: str) -> int:
-    row = DeltaTable.forPath(spark, spec.path(root)).history(1).first()
-    return int((row["operationMetrics"] or {}).get(name, 0))
+    _, info = latest_commit(spark, spec.path(root))
+    return int((info.get("operationMetrics") or {}).get(name, 0))
 
 
 def zero_retention(spark: SparkSession):
