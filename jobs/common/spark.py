@@ -1,4 +1,5 @@
-"""The only place a SparkSession is built: local, test and cluster profiles from conf/.
+"""The only place a SparkSession is built (local, test and cluster profiles from conf/),
+and the one way a frame is computed once with its plan cut (``computed_once``).
 
 Delta's jars come from ./jars (fetched by `make setup` from the Maven pins in
 infra/jars/pom.xml), never from the network at run time. Under spark-submit the
@@ -8,10 +9,12 @@ master and jars come from the command line and are left alone here.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from jobs.common.config import Config
 from jobs.common.errors import ConfigError
@@ -78,3 +81,19 @@ def build_spark(cfg: Config, app_name: str) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+@contextmanager
+def computed_once(df: DataFrame) -> Iterator[DataFrame]:
+    """``df`` computed once (memory, then disk) with its plan cut there, for the block.
+
+    Unlike ``persist``, later steps are analysed on top of a leaf, not of ``df``'s whole
+    plan: a frame that feeds ~100 steps (self-joins among them) would otherwise pay the
+    analysis of its plan at each. The blocks are dropped when the block ends, as
+    ``unpersist`` would (a local checkpoint is otherwise kept until garbage collection).
+    """
+    cut = df.localCheckpoint()
+    try:
+        yield cut
+    finally:
+        cut._jdf.queryExecution().analyzed().rdd().unpersist(False)

@@ -18,7 +18,6 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -27,6 +26,7 @@ from jobs.common.chain import chained_state, late_days
 from jobs.common.config import Config
 from jobs.common.delta import read_table, replace_where, staged, table_exists
 from jobs.common.errors import InputError
+from jobs.common.spark import computed_once
 from jobs.profile.features import with_stage_features
 from jobs.profile.schemas import USER_PROFILE, USER_WINDOW_STATE
 from jobs.profile.transforms import base_profile
@@ -111,14 +111,14 @@ def profile_of(spark: SparkSession, cfg: Config, day: dt.date, run_id: str, *,
                full_refresh: bool = False) -> None:
     inputs = extract(spark, cfg, day)
     windows = windows_of(spark, cfg, day, run_id, full_refresh=full_refresh)
-    # Families aggregate over the base (quintiles, the LTV benchmark): compute it once.
-    base = base_profile(inputs["users"], inputs["consent"], inputs["state"], windows,
-                        day).persist(StorageLevel.MEMORY_AND_DISK)
-    try:
+    # Families aggregate over the base (quintiles, the LTV benchmark): compute it once,
+    # and cut its plan there. Every family step (~100 of them, self-joins among them) is
+    # analysed on top of the base; over the full plan of windows, state and joins that
+    # analysis cost more driver time than the day's data (12 of 30 s on the test world).
+    with computed_once(base_profile(inputs["users"], inputs["consent"], inputs["state"],
+                                    windows, day)) as base:
         replace_where(with_family_columns(base, cfg), staged(USER_PROFILE),
                       cfg.lakehouse_root, f"snapshot_date = DATE'{day}'", run_id)
-    finally:
-        base.unpersist()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
