@@ -73,9 +73,10 @@ def load_suite(path: Path) -> Any:
 
     document = read_suite_file(path)
     expectations = build_expectations(path, document["expectations"])
-    suite = gx.ExpectationSuite(name=document["name"], meta=document.get("meta"))
-    for expectation in expectations:
-        suite.add_expectation(expectation)
+    # Given whole, not added one by one: once the project's store holds a suite of that
+    # name, each add_expectation rewrites the stored suite (a second per suite file).
+    suite = gx.ExpectationSuite(name=document["name"], expectations=expectations,
+                                meta=document.get("meta"))
     if len(suite.expectations) != len(document["expectations"]):
         raise SuiteError(f"{path}: {len(document['expectations'])} expectations in the file, "
                          f"{len(suite.expectations)} loaded")
