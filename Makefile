@@ -76,11 +76,16 @@ define tier
 	echo "== tier $(1): $$(( $$(date +%s) - started )) s, exit $$status =="; exit $$status
 endef
 
+# Airflow's virtualenv and Chromium are downloads, not computation: they install in the
+# background while the unit tier runs (under the lock the Airflow fixtures take as well),
+# and the e2e tier starts once they are there.
 test: setup package
-	rm -rf $(TEST_WORLDS)
+	rm -rf $(TEST_WORLDS) .e2e-prepared
+	@(flock .venv-airflow.lock $(MAKE) -s --no-print-directory airflow-setup; \
+	  $(MAKE) -s --no-print-directory browser; touch .e2e-prepared) > .e2e-prepare.log 2>&1 &
 	$(call tier,unit)
 	$(call tier,stage)
-	@$(MAKE) --no-print-directory browser
+	@while [ ! -f .e2e-prepared ]; do sleep 5; done; cat .e2e-prepare.log
 	$(call tier,e2e)
 
 # unit and stage only: the tiers that need neither Airflow, the cluster nor Chromium.
@@ -143,4 +148,4 @@ airflow: setup package airflow-setup
 
 clean:
 	rm -rf lakehouse dist spark-warehouse metastore_db derby.log .pytest_cache bench/results \
-	  .test-worlds
+	  .test-worlds .e2e-prepared .e2e-prepare.log
