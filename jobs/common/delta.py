@@ -20,11 +20,11 @@ from pyspark.sql import types as T
 
 from jobs.common.identifiers import IDENTIFIER_COLUMNS
 
-# Properties every table gets: no deletion vectors or column mapping, so the
-# protocol stays readable by delta-rs and older engines (BI readers).
 # A commit file of the log: _delta_log/<version, 20 digits>.json (not a checkpoint, a
 # checksum or a compacted range).
 COMMIT_FILE = re.compile(r"/(\d{20})\.json$")
+# Properties every table gets: no deletion vectors or column mapping, so the
+# protocol stays readable by delta-rs and older engines (BI readers).
 DEFAULT_PROPERTIES: Mapping[str, str] = {
     "delta.enableDeletionVectors": "false",
     "delta.autoOptimize.optimizeWrite": "false",

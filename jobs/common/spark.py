@@ -1,5 +1,5 @@
-"""The only place a SparkSession is built (local, test and cluster profiles from conf/),
-and the one way a frame is computed once with its plan cut (``computed_once``).
+"""The only place a SparkSession is built (local, test and cluster profiles from conf/);
+and ``computed_once``, a frame computed once with its plan cut there.
 
 Delta's jars come from ./jars (fetched by `make setup` from the Maven pins in
 infra/jars/pom.xml), never from the network at run time. Under spark-submit the
