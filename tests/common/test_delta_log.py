@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import types as T
 
-from jobs.common.delta import TableSpec, commit_metrics_since, latest_commit, replace_where
+from jobs.common.delta import TableSpec, latest_commit, replace_where
 
 pytestmark = pytest.mark.stage
 
@@ -23,6 +25,8 @@ def test_the_latest_commit_is_the_one_history_shows_past_a_checkpoint(spark, roo
         replace_where(spark.createDataFrame(rows, SPEC.schema), SPEC, root,
                       f"day = {day}", f"run-{day}")
     history = DeltaTable.forPath(spark, SPEC.path(root)).history(1).first()
+    log = Path(SPEC.path(root)) / "_delta_log"
+    assert list(log.glob("*.checkpoint.parquet")) and list(log.glob("*.crc"))
 
     version, info = latest_commit(spark, SPEC.path(root))
 
@@ -37,8 +41,12 @@ def test_metrics_of_a_write_that_committed_nothing_are_zeros(spark, root):
     replace_where(spark.createDataFrame([(1, 1)], SPEC.schema), SPEC, root, "day = 1", "a")
     before, _ = latest_commit(spark, SPEC.path(root))
 
-    assert commit_metrics_since(spark, SPEC, root, before) == {
-        "version": before, "operation": None, "numOutputRows": 0}
+    # An empty partition overwritten with nothing: Delta adds and removes no file.
+    metrics = replace_where(spark.createDataFrame([], SPEC.schema), SPEC, root, "day = 2",
+                            "b", metrics=True)
+
+    assert metrics == {"version": before, "operation": None, "numOutputRows": 0}
+    assert latest_commit(spark, SPEC.path(root))[0] == before
 
 
 def test_a_folder_without_a_log_is_no_table(spark, tmp_path):
