@@ -30,7 +30,14 @@ from jobs.privacy.k_anonymity import small_cell_lines
 from jobs.privacy.leak_scan import known_identifiers, leak_hits
 from jobs.quality.gate import Gate, Outcome, QualityGateError
 from jobs.quality.schemas import AUDIT_LOG
-from jobs.quality.targets import BI_AGGREGATES, GOLD_TABLES, Target, gold_targets, silver_targets
+from jobs.quality.targets import (
+    BI_AGGREGATES,
+    GOLD_TABLES,
+    Target,
+    computed,
+    gold_targets,
+    silver_targets,
+)
 from jobs.rollup.main import touched_dates
 from jobs.segments.schemas import SEGMENT_SUMMARY
 
@@ -95,12 +102,13 @@ def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, l
                  run_id: str) -> list[str]:
     """The silver suites and the leak scan over what the run landed and the dates its
     rollup touched; returns the critical failures."""
-    targets = silver_targets(spark, cfg, first, last, touched_dates(cfg, first, last))
-    outcomes = gate.validate_all(targets, run_id)
+    with computed(silver_targets(spark, cfg, first, last,
+                                 touched_dates(cfg, first, last))) as targets:
+        outcomes = gate.validate_all(targets, run_id)
+        leaks = leak_lines(spark, cfg, targets)
     gate.record(outcomes, run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
-    leaks = leak_lines(spark, cfg, targets)
     for line in leaks:
         print(f"  [critical] {line}", flush=True)
     return [f"{o.table}: {c.describe()}" for o in outcomes for c in o.failed("critical")] + leaks
@@ -112,12 +120,13 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
     root = cfg.lakehouse_root
     drift_blocks = bool(cfg.get("quality.drift.blocking"))
     versions = {s.name: table_version(spark, staged(s), root) for s in GOLD_TABLES}
-    targets = gold_targets(spark, cfg, day, versions)
-    outcomes = gate.validate_all(targets, run_id)
+    with computed(gold_targets(spark, cfg, day, versions)) as targets:
+        outcomes = gate.validate_all(targets, run_id)
+        leaks = leak_lines(spark, cfg, targets) + k_anonymity_lines(cfg, targets)
+        (summary,) = [t.frame for t in targets
+                      if t.table == f"staging/{SEGMENT_SUMMARY.name}"]
+        drift = drift_lines(spark, cfg, day, summary)
     gate.record(outcomes, run_id)
-    leaks = leak_lines(spark, cfg, targets) + k_anonymity_lines(cfg, targets)
-    (summary,) = [t.frame for t in targets if t.table == f"staging/{SEGMENT_SUMMARY.name}"]
-    drift = drift_lines(spark, cfg, day, summary)
     rows = verdict_rows(day, versions, outcomes, upstream + leaks, drift, drift_blocks, run_id)
     replace_where(spark.createDataFrame(rows, AUDIT_LOG.schema), AUDIT_LOG, root,
                   f"snapshot_date = DATE'{day}'", run_id)

@@ -19,13 +19,14 @@ from pyspark.sql import SparkSession
 from jobs.common import cli
 from jobs.common.config import Config
 from jobs.quality.gate import Gate, Outcome, enforce
-from jobs.quality.targets import bronze_targets
+from jobs.quality.targets import bronze_targets, computed
 
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date,
         run_id: str) -> list[Outcome]:
     gate = Gate(spark, cfg)
-    outcomes = gate.validate_all(bronze_targets(spark, cfg, first, last), run_id)
+    with computed(bronze_targets(spark, cfg, first, last)) as targets:
+        outcomes = gate.validate_all(targets, run_id)
     gate.record(outcomes, run_id)
     print(f"Data Docs: {gate.build_docs()}", flush=True)
     enforce(outcomes, f"bronze {first}..{last}")

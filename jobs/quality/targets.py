@@ -9,7 +9,9 @@ counts of the layer below over the same scope.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -17,6 +19,7 @@ from pyspark.sql import functions as F
 
 from jobs.common.config import Config
 from jobs.common.delta import TableSpec, read_table, staged
+from jobs.common.spark import computed_once
 from jobs.ingest.schemas import BRONZE_TABLES
 from jobs.profile.schemas import USER_PROFILE
 from jobs.rollup.schemas import USER_DAILY
@@ -40,6 +43,15 @@ class Target:
     run_date: dt.date
     frame: DataFrame
     parameters: dict[str, Any]
+
+
+@contextmanager
+def computed(targets: Sequence[Target]) -> Iterator[list[Target]]:
+    """The targets with each frame computed once (``computed_once``) for the block: a
+    suite's ~20 queries, the leak scan and the k-anonymity gate then all read those rows,
+    instead of each planning and reading the Delta table again."""
+    with ExitStack() as stack:
+        yield [replace(t, frame=stack.enter_context(computed_once(t.frame))) for t in targets]
 
 
 def domain_parameters(cfg: Config) -> dict[str, Any]:
