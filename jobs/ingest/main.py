@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from functools import reduce
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -75,9 +76,12 @@ def read_landing(spark: SparkSession, root: str, source: str,
     return lines.select("value", F.col("ingest_date").cast("date").alias("ingest_date"))
 
 
-def extract_known_users(spark: SparkSession, root: str) -> DataFrame | None:
+def extract_known_users(spark: SparkSession, root: str) -> DataFrame:
+    """Every user id landed so far, with the date it is known from (none before any)."""
     users = BRONZE_TABLES["users"]
-    return known_users(read_table(spark, users, root)) if table_exists(spark, users, root) else None
+    if not table_exists(spark, users, root):
+        return spark.createDataFrame([], "user_id string, known_since date")
+    return known_users(read_table(spark, users, root))
 
 
 def erased_check(spark: SparkSession, cfg: Config):
@@ -93,42 +97,25 @@ def erased_check(spark: SparkSession, cfg: Config):
     return with_erased_reason(read_table(spark, TOMBSTONES, root), keys)
 
 
-def ingest_source(spark: SparkSession, cfg: Config, source: str, first: dt.date, last: dt.date,
-                  run_id: str, erased=None) -> list[dict]:
-    """Classify, load and quarantine one source; return its per-date reconciliation rows."""
-    root = cfg.lakehouse_root
-    lines = read_landing(spark, root, source, first, last)
-    users = extract_known_users(spark, root) if source != "users" else None
-    if users is None and source != "users":
-        users = spark.createDataFrame([], "user_id string, known_since date")
-    classified = classify(lines, source, cfg, users, erased).persist(
-        StorageLevel.MEMORY_AND_DISK)
-    try:
-        condition = date_condition(first, last)
-        loaded = replace_where(filter_valid(classified), BRONZE_TABLES[source], root, condition,
-                               run_id, metrics=True)
-        rejected = replace_where(quarantine_rows(classified, source, run_id), QUARANTINE_TABLE,
-                                 root, f"source = '{source}' AND {condition}", run_id,
-                                 metrics=True)
-        rows = [row.asDict() for row in reconciliation(classified, source).collect()]
-    finally:
-        classified.unpersist()
-    check_reconciliation(source, rows, rows_written(loaded), rows_written(rejected))
-    return rows
-
-
-def check_reconciliation(source: str, rows: list[dict], written: int, quarantined: int) -> None:
-    """Every distinct line read is in bronze, in quarantine or erased, exactly once."""
+def check_reconciliation(source: str, rows: list[dict], written: int) -> None:
+    """Every distinct line read is in bronze, in quarantine or erased, exactly once, and
+    bronze holds exactly the lines counted as loaded."""
     for row in rows:
         if row["read"] != (row["loaded"] + row["quarantined"] + row["duplicates"]
                            + row["erased"]):
             raise ReconciliationError(f"{source} {row['ingest_date']}: {row}")
     loaded = sum(r["loaded"] for r in rows)
-    rejected = sum(r["quarantined"] for r in rows)
-    if (loaded, rejected) != (written, quarantined):
+    if loaded != written:
         raise ReconciliationError(
-            f"{source}: counted {loaded} loaded / {rejected} quarantined but Delta committed "
-            f"{written} / {quarantined} rows")
+            f"{source}: counted {loaded} loaded but Delta committed {written} rows")
+
+
+def check_quarantined(rows: list[dict], committed: int) -> None:
+    """Quarantine holds exactly the lines every source counted as quarantined."""
+    counted = sum(r["quarantined"] for r in rows)
+    if counted != committed:
+        raise ReconciliationError(f"counted {counted} quarantined but Delta committed "
+                                  f"{committed} rows to {QUARANTINE_TABLE.name}")
 
 
 def write_ingest_log(spark: SparkSession, cfg: Config, rows: list[dict], first: dt.date,
@@ -168,14 +155,42 @@ def format_reconciliation(rows: list[dict]) -> str:
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
         sources: Sequence[str] = SOURCES) -> list[dict]:
-    """Ingest every source for the dates; users first, since the others are checked against them."""
+    """Ingest every source for the dates: users first, since the others are checked against
+    them (read once, today's included); each source's valid lines in its bronze table, the
+    rejected lines of all of them in one quarantine commit."""
+    root = cfg.lakehouse_root
     ordered = [s for s in SOURCES if s in sources]
     erased = erased_check(spark, cfg)
+    condition = date_condition(first, last)
     rows: list[dict] = []
-    for source in ordered:
-        source_rows = ingest_source(spark, cfg, source, first, last, run_id, erased)
-        rows.extend(source_rows)
-        log.info("%s: %d landing dates ingested", source, len(source_rows))
+    classified_frames: list[DataFrame] = []
+    known: DataFrame | None = None
+    try:
+        for source in ordered:
+            if source != "users" and known is None:
+                known = extract_known_users(spark, root)
+            lines = read_landing(spark, root, source, first, last)
+            classified = classify(lines, source, cfg, known if source != "users" else None,
+                                  erased).persist(StorageLevel.MEMORY_AND_DISK)
+            classified_frames.append(classified)
+            loaded = replace_where(filter_valid(classified), BRONZE_TABLES[source], root,
+                                   condition, run_id, metrics=True)
+            source_rows = [row.asDict() for row in reconciliation(classified, source).collect()]
+            check_reconciliation(source, source_rows, rows_written(loaded))
+            rows.extend(source_rows)
+            log.info("%s: %d landing dates ingested", source, len(source_rows))
+        if classified_frames:
+            rejected = reduce(DataFrame.unionByName,
+                              [quarantine_rows(frame, source, run_id)
+                               for frame, source in zip(classified_frames, ordered, strict=True)])
+            in_sources = ", ".join(f"'{s}'" for s in ordered)
+            quarantined = replace_where(rejected, QUARANTINE_TABLE, root,
+                                        f"source IN ({in_sources}) AND {condition}", run_id,
+                                        metrics=True)
+            check_quarantined(rows, rows_written(quarantined))
+    finally:
+        for frame in classified_frames:
+            frame.unpersist()
     write_ingest_log(spark, cfg, rows, first, last, ordered, run_id)
     print(f"bronze ingestion {first}..{last} (run {run_id}) — read = loaded + quarantined "
           f"+ duplicates + erased, reconciled per source and date:")

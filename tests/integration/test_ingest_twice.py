@@ -11,7 +11,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from jobs.common.delta import read_table
+from jobs.common.delta import read_table, table_version
 from jobs.demo.main import earliest_landing_date
 from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES, INGEST_LOG_TABLE, QUARANTINE_TABLE, SOURCES
@@ -65,7 +65,11 @@ def test_ingesting_twice_reconciles_exactly_and_changes_nothing(spark, ingested)
     before = {s: t.collect() for s, t in tables.items()}  # a few thousand generated rows
     before_quarantine = quarantine.collect()
     before_log = logged.collect()
+    quarantine_version = table_version(spark, QUARANTINE_TABLE, root)
     again = ingest.run(spark, ingested, first, LAST, "history:ingest")
+
+    # Every source's rejects, in one commit.
+    assert table_version(spark, QUARANTINE_TABLE, root) == quarantine_version + 1
 
     assert sorted(map(canonical, again)) == sorted(map(canonical, rows))
     for source in SOURCES:
