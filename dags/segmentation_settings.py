@@ -87,8 +87,9 @@ STAGES: tuple[tuple[str, int, str], ...] = (
                      "to D-1, hence depends_on_past."),
     ("discover", 60, "k-means clusters of the published profile of D: "
                      "`gold/discovered_clusters`, `gold/cluster_membership`."),
-    ("maintain", 60, "Compaction: Delta OPTIMIZE of the date partitions the run wrote (and "
-                     "the late-event days before them), so daily runs leave no tiny files."),
+    ("maintain", 60, "Compaction: Delta OPTIMIZE of the date partitions that became final "
+                     "with the run (its snapshot; the activity date late events can no "
+                     "longer reach), so daily runs leave no tiny files."),
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
 # What each stage reads from the stages before it: the daily DAG's edges. Stages with no

@@ -5,10 +5,13 @@
 
 Daily runs leave small files behind: every replaceWhere of a snapshot writes one file per
 shuffle partition, every insert-only MERGE adds files to the activity dates its late
-events fall on. This last stage runs Delta's OPTIMIZE (bin-packing compaction) on exactly
-those partitions: ``OPTIMIZE <table> WHERE <date column> BETWEEN lo AND hi`` for every
-date-partitioned table, the run's dates for snapshot-like tables and up to
-``ingest.max_late_days`` before them for activity dates. The target file size is Delta's
+events fall on. This last stage runs Delta's OPTIMIZE (bin-packing compaction) on the
+partitions that are final: ``OPTIMIZE <table> WHERE <date column> BETWEEN lo AND hi`` for
+every date-partitioned table, the run's dates for snapshot-like tables (written once by
+the run), and for activity dates the dates ``ingest.max_late_days`` before the run's, which
+became final with it (a later record is quarantined as too late). Each partition is thus
+compacted once; the last ``max_late_days`` activity dates keep the few files their daily
+merges add until they are final. The target file size is Delta's
 ``spark.databricks.delta.optimize.maxFileSize`` (a Spark property of the profile, 256 MB
 on a cluster). OPTIMIZE rewrites files without changing rows or the table protocol (no
 deletion vectors, no column mapping: gold stays readable by delta-rs); a partition already
@@ -59,16 +62,17 @@ COMPACTED: tuple[TableSpec, ...] = (
     SEGMENT_EVENTS, SEGMENT_OVERLAP, SEGMENT_EFFECT, DISCOVERED_CLUSTERS, CLUSTER_MEMBERSHIP,
 )
 # Partitions keyed by the date a fact happened: a run also writes the late facts of the
-# ingest.max_late_days days before its own dates.
+# ingest.max_late_days days before its own dates, so those become final only then.
 LATE_COLUMNS = frozenset({"activity_date"})
 
 
 def partition_window(spec: TableSpec, first: dt.date, last: dt.date,
                      late_days: int) -> tuple[str, dt.date, dt.date]:
-    """(date column, first, last partition) that a run of first..last may have written."""
+    """(date column, first, last partition) that became final with a run of first..last:
+    its own dates, or for activity dates the dates ``late_days`` before them."""
     column = spec.partition_by[0]
-    back = late_days if column in LATE_COLUMNS else 0
-    return column, first - dt.timedelta(days=back), last
+    back = dt.timedelta(days=late_days if column in LATE_COLUMNS else 0)
+    return column, first - back, last - back
 
 
 def compact(spark: SparkSession, spec: TableSpec, root: str, condition: str,

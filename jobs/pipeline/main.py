@@ -8,7 +8,7 @@ Stages, in order: ingest -> quality (bronze suites) -> silver -> rollup -> state
 profile -> segments (both into staging/) -> audit (silver and staged gold suites, drift)
 -> publish (the audited staging versions become gold) -> rules (the rule log) -> evaluate
 (history, events, overlap, holdout effect) -> discover (k-means), over the published gold
--> maintain (OPTIMIZE of the date partitions the run wrote: no tiny files pile up).
+-> maintain (OPTIMIZE of the date partitions that became final: no tiny files pile up).
 In a backfill ingest, silver and rollup process the whole range at once (one pass over
 its events); the later stages step through the dates. Every write is scoped to its
 dates, so re-running any date or range changes nothing; a failed gate stops the run
@@ -63,7 +63,7 @@ STAGES: dict[str, Stage] = {
     "rules": rules.run,            # gold/rule_log from the published custom membership
     "evaluate": evaluate.run,      # gold/segment_history, _events, _overlap, _effect
     "discover": discover.run,      # gold/discovered_clusters, cluster_membership, models/kmeans
-    "maintain": maintain.run,      # compaction of the date partitions the run wrote
+    "maintain": maintain.run,      # compaction of the partitions that became final
 }
 
 

@@ -1,6 +1,7 @@
 """Compaction: a table written by several small daily writes has fewer files after the
-maintain stage, the same rows, the same protocol, and delta-rs still reads it; partitions
-outside the run's window are not touched."""
+maintain stage, the same rows, the same protocol, and delta-rs still reads it; only the
+partitions that are final are compacted (the run's snapshot; the activity date that late
+facts can no longer reach), the others are not touched."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from jobs.common.delta import TableSpec, merge_insert_new, read_table, replace_w
 from jobs.maintain import main as maintain
 
 D = dt.date(2026, 6, 30)
+FINAL = D - dt.timedelta(days=7)  # ingest.max_late_days: final with the run of D
 SCHEMA = T.StructType([
     T.StructField("day", T.DateType(), False),
     T.StructField("user_key", T.StringType(), False),
@@ -52,8 +54,8 @@ def written(spark, root):
     for day in (old, D):
         replace_where(rows(spark, day, range(40), 4), SNAPSHOTS, root, f"day = DATE'{day}'",
                       f"t-{day}")
-    for day, batch in ((old, 0), (D - dt.timedelta(days=3), 0), (D - dt.timedelta(days=3), 1),
-                       (D, 1), (D, 2)):
+    for day, batch in ((old, 0), (FINAL, 0), (FINAL, 1), (D - dt.timedelta(days=3), 1),
+                       (D - dt.timedelta(days=3), 2), (D, 1), (D, 2)):
         batch_rows = rows(spark, day, range(batch * 20, batch * 20 + 20), 3).withColumnRenamed(
             "day", "activity_date")
         merge_insert_new(batch_rows, FACTS, root, ("activity_date", "user_key"), None,
@@ -68,18 +70,21 @@ def test_compaction_leaves_fewer_files_and_the_same_rows(spark, cfg, root, writt
     monkeypatch.setattr(maintain, "COMPACTED", (SNAPSHOTS, FACTS))
     before = {spec.name: read_table(spark, spec, root).collect() for spec in (SNAPSHOTS, FACTS)}
     protocols = {spec.name: protocol(spark, spec, root) for spec in (SNAPSHOTS, FACTS)}
-    late = D - dt.timedelta(days=3)
+    open_days = (D - dt.timedelta(days=3), D)  # late facts can still reach them
     counts = {"snap_d": files_of(SNAPSHOTS, root, "day", D),
               "snap_old": files_of(SNAPSHOTS, root, "day", old),
-              "late": files_of(FACTS, root, "activity_date", late),
-              "facts_old": files_of(FACTS, root, "activity_date", old)}
-    assert counts["snap_d"] == 4 and counts["late"] >= 2
+              "final": files_of(FACTS, root, "activity_date", FINAL),
+              "facts_old": files_of(FACTS, root, "activity_date", old),
+              **{day: files_of(FACTS, root, "activity_date", day) for day in open_days}}
+    assert counts["snap_d"] == 4 and counts["final"] >= 2
+    assert all(counts[day] >= 2 for day in open_days)
 
     report = maintain.run(spark, cfg.with_overrides({"lakehouse.root": root}), D, D, "maintain")
 
     assert files_of(SNAPSHOTS, root, "day", D) == 1
-    assert files_of(FACTS, root, "activity_date", late) == 1   # within ingest.max_late_days
-    assert files_of(FACTS, root, "activity_date", D) == 1
+    assert files_of(FACTS, root, "activity_date", FINAL) == 1
+    for day in open_days:  # compacted once they are final, not at every late arrival
+        assert files_of(FACTS, root, "activity_date", day) == counts[day]
     assert files_of(SNAPSHOTS, root, "day", old) == counts["snap_old"]  # outside the window
     assert files_of(FACTS, root, "activity_date", old) == counts["facts_old"]
     assert report["gold/snapshots"]["removed"] == 4 and report["gold/snapshots"]["added"] == 1
@@ -99,9 +104,10 @@ def test_compaction_leaves_fewer_files_and_the_same_rows(spark, cfg, root, writt
 
 
 @pytest.mark.unit
-def test_the_window_reaches_back_for_late_facts_only():
-    assert maintain.partition_window(FACTS, D, D, 7) == ("activity_date",
-                                                         D - dt.timedelta(days=7), D)
+def test_the_window_of_activity_dates_is_the_dates_that_became_final():
+    assert maintain.partition_window(FACTS, D, D, 7) == ("activity_date", FINAL, FINAL)
+    assert maintain.partition_window(FACTS, D - dt.timedelta(days=2), D, 7) == (
+        "activity_date", FINAL - dt.timedelta(days=2), FINAL)
     assert maintain.partition_window(SNAPSHOTS, D - dt.timedelta(days=2), D, 7) == (
         "day", D - dt.timedelta(days=2), D)
 
