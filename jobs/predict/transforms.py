@@ -159,18 +159,22 @@ def gamma_gamma_groups(summary: DataFrame, buckets_per_log_unit: int) -> DataFra
 def scaled_hyp2f1(a: Column, b: Column, c: Column, z: Column, terms: int) -> Column:
     """(1 - z)^a * 2F1(a, b; c; z) for 0 < z < 1, the series summed in log space.
 
-    Term j+1 = term j * (a+j)(b+j) / ((c+j)(j+1)) * z; the first is (1 - z)^a. Every term
-    is positive, so the log-space recursion neither overflows nor loses the sum.
+    Term j+1 = term j * (a+j)(b+j) / ((c+j)(j+1)) * z; the first is (1 - z)^a. Each term is
+    kept as the log of its size and its sign, so the recursion neither overflows nor loses
+    the sum. a and b are positive here; c = a_BG + b_BG - 1 + x is negative when a fit has
+    a + b < 1 (short histories do), and then every term after the first is negative.
     """
     first = a * F.log1p(-z)
-    start = F.struct(first.alias("log_term"), F.exp(first).alias("total"))
+    start = F.struct(first.alias("log_size"), F.lit(1.0).alias("sign"),
+                     F.exp(first).alias("total"))
 
     def step(acc: Column, j: Column) -> Column:
         k = j.cast("double")
-        log_next = (acc["log_term"] + F.log(a + k) + F.log(b + k) - F.log(c + k)
+        log_next = (acc["log_size"] + F.log(a + k) + F.log(b + k) - F.log(F.abs(c + k))
                     - F.log1p(k) + F.log(z))
-        return F.struct(log_next.alias("log_term"),
-                        (acc["total"] + F.exp(log_next)).alias("total"))
+        sign = acc["sign"] * F.signum(c + k)
+        return F.struct(log_next.alias("log_size"), sign.alias("sign"),
+                        (acc["total"] + sign * F.exp(log_next)).alias("total"))
 
     return F.aggregate(F.sequence(F.lit(0), F.lit(terms - 1)), start, step,
                        lambda acc: acc["total"])

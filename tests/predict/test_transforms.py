@@ -116,9 +116,9 @@ def test_grouped_rows_count_customers_on_the_fit_resolution(spark):
                               ignore_nullable=True)
 
 
-def reference(x, t_x, big_t, m, horizon):
+def reference(x, t_x, big_t, m, horizon, bg=CDNOW):
     """FHL 2005 eq. 10 and P(alive) with scipy's 2F1; Gamma-Gamma conditional mean."""
-    r, alpha, a, b = CDNOW.r, CDNOW.alpha, CDNOW.a, CDNOW.b
+    r, alpha, a, b = bg.r, bg.alpha, bg.a, bg.b
     odds = a / (b + x - 1) * ((alpha + big_t) / (alpha + t_x)) ** (r + x) if x > 0 else 0.0
     alive = 1 / (1 + odds)
     z = horizon / (alpha + big_t + horizon)
@@ -149,3 +149,22 @@ def test_closed_forms_match_scipy_and_the_published_example(spark):
     paper = got.filter(F.col("user_key") == "paper").first()
     assert round(paper["expected_purchases"], 3) == 1.226
     assert np.isclose(paper["p_alive"], reference(2, 30.43, 38.86, 25.0, 39.0)[0])
+
+
+def test_a_fit_with_a_plus_b_under_one_still_predicts(spark):
+    """A month of history fitted a = 0.020, b = 0.113 (the test world's 30-day chain, on its
+    second day): the series' c = a + b - 1 + x is negative at x = 0, its terms after the
+    first are negative, and every prediction still matches scipy."""
+    short = BgNbd(r=0.7227, alpha=1.6231, a=0.0197, b=0.1131, log_likelihood=0.0,
+                  customers=0, rows=0)
+    rows = [("once", 0, 0.0, 4.0, None), ("new", 0, 0.0, 0.0, None),
+            ("twice", 1, 2.0, 4.0, Decimal("30.00")), ("often", 8, 3.5, 4.0, Decimal("12.00"))]
+    summary = spark.createDataFrame(
+        [(D, k, x, None, None, t_x, big_t, m) for k, x, t_x, big_t, m in rows], SUMMARY)
+    got = summary.transform(with_predictions(short, SPEND, horizon=90 / 7, terms=2000)).select(
+        "user_key", "p_alive", "expected_purchases", "expected_spend")
+    want = spark.createDataFrame(
+        [(k, *map(float, reference(x, t_x, big_t, float(m or 0), 90 / 7, short)))
+         for k, x, t_x, big_t, m in rows],
+        "user_key string, p_alive double, expected_purchases double, expected_spend double")
+    assert_approx_df_equality(got, want, 1e-9, ignore_row_order=True, ignore_nullable=True)
