@@ -94,9 +94,19 @@ def _maximise(objective, dimensions: int) -> tuple[np.ndarray, float]:
     return np.exp(best.x), -float(best.fun)
 
 
+def in_order(*columns) -> tuple[np.ndarray, ...]:
+    """The grouped rows as float arrays, sorted by every column: the same rows in any order
+    of arrival give the same floating-point sums, so the optimizer takes the same path (a
+    fit near a boundary, as a short history gives, would otherwise end elsewhere when a
+    moved state and a full refresh collect their groups in another order)."""
+    arrays = [np.asarray(v, dtype=float) for v in columns]
+    order = np.lexsort(arrays[::-1])
+    return tuple(a[order] for a in arrays)
+
+
 def fit_bgnbd(x, t_x, big_t, counts) -> BgNbd:
     """BG/NBD on grouped rows: arrays of x, t_x, T and how many customers share them."""
-    x, t_x, big_t, n = (np.asarray(v, dtype=float) for v in (x, t_x, big_t, counts))
+    x, t_x, big_t, n = in_order(x, t_x, big_t, counts)
     if n.sum() == 0:
         raise ValueError("no customer to fit BG/NBD on")
     params, ll = _maximise(lambda p: float(np.sum(n * bgnbd_log_likelihood(p, x, t_x, big_t))),
@@ -106,7 +116,7 @@ def fit_bgnbd(x, t_x, big_t, counts) -> BgNbd:
 
 def fit_gamma_gamma(x, m, counts) -> GammaGamma:
     """Gamma-Gamma on grouped rows of repeat customers: x > 0, mean repeat spend m > 0."""
-    x, m, n = (np.asarray(v, dtype=float) for v in (x, m, counts))
+    x, m, n = in_order(x, m, counts)
     keep = (x > 0) & (m > 0)
     x, m, n = x[keep], m[keep], n[keep]
     if n.sum() == 0:
