@@ -102,7 +102,7 @@ def rekey_table(spark: SparkSession, spec: TableSpec, root: str, pairs: DataFram
         return None
     where = f"{spec.layer}/{spec.name}"
     rows = read_table(spark, spec, root).transform(with_new_keys(pairs, key_columns(spec), where))
-    return replace_where(rows, spec, root, EVERYTHING, rotation)
+    return replace_where(rows, spec, root, EVERYTHING, rotation, metrics=True)
 
 
 def proven_pairs(spark: SparkSession, root: str, old: PseudonymKey,

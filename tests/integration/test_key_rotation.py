@@ -106,6 +106,8 @@ def test_rotation_rekeys_everything_once_and_restarts(spark, lakehouse, monkeypa
     cleaned = versions(spark, root)["gold/segment_membership"]
     results = rotate.run(spark, cfg, SNAPSHOT, SNAPSHOT, "rotate-t")
     assert [t for t, m in results.items() if m is not None] == ["gold/segment_membership"]
+    assert int(results["gold/segment_membership"]["numOutputRows"]) == read_table(
+        spark, SEGMENT_MEMBERSHIP, root).count() > 0      # what it prints as re-keyed
     after = versions(spark, root)
     assert after == {**halfway, "gold/segment_membership": cleaned + 1}
 
