@@ -46,10 +46,11 @@ def chained_state(spark: SparkSession, cfg: Config, spec: TableSpec, snapshot: d
         if not previous.limit(1).count():
             previous = None
     state = cold() if previous is None else moved(previous.drop("state_date"))
-    replace_where(state.withColumn("state_date", F.lit(snapshot)), spec, root,
-                  f"state_date = DATE'{snapshot}'", run_id)
+    # One commit: the state of D replaces its date and the states past the keep window
+    # go with it (the rows written satisfy the condition, as replaceWhere requires).
     keep_from = snapshot - dt.timedelta(days=int(cfg.get("windows.state_keep_days")))
-    delete_where(spark, spec, root, f"state_date < DATE'{keep_from}'", run_id)
+    replace_where(state.withColumn("state_date", F.lit(snapshot)), spec, root,
+                  f"state_date = DATE'{snapshot}' OR state_date < DATE'{keep_from}'", run_id)
     log.info("%s %s: %s", spec.name, snapshot,
              "cold, from every final day" if previous is None else f"moved from {before}")
     return read_table(spark, spec, root).filter(F.col("state_date") == snapshot).drop(

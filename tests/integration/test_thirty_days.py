@@ -142,10 +142,14 @@ def test_thirty_daily_runs_equal_a_full_recompute(spark, history, tmp_path, monk
         move_states(spark, cfg, day)
 
     pipeline.run(spark, cfg, LAST, LAST, f"daily-{LAST}", LAST_DAY_STAGES)
-    for spec in STATES:    # every state of the last day was moved, none built cold
+    # Every state of the last day was moved (its day before is there, none was built
+    # cold), and each table keeps the last windows.state_keep_days states only.
+    keep = int(cfg.get("windows.state_keep_days"))
+    kept = {LAST - dt.timedelta(days=n) for n in range(keep + 1)}
+    for spec in STATES:
         dates = {r[0] for r in read_table(spark, spec, root).select("state_date").distinct()
                  .collect()}
-        assert LAST - dt.timedelta(days=1) in dates, spec.name
+        assert dates == kept, (spec.name, sorted(dates))
     incremental = {name(spec): of_day(spark, spec, root, LAST).localCheckpoint()
                    for spec in OUTPUTS}
     assert incremental["silver/user_predicted_value"].count() > 50
