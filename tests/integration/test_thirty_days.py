@@ -143,7 +143,7 @@ def test_thirty_daily_runs_equal_a_full_recompute(spark, history, tmp_path, monk
 
     pipeline.run(spark, cfg, LAST, LAST, f"daily-{LAST}", LAST_DAY_STAGES)
     # Every state of the last day was moved (its day before is there, none was built
-    # cold), and each table keeps the last windows.state_keep_days states only.
+    # cold), and each table keeps D's state and the windows.state_keep_days before it only.
     keep = int(cfg.get("windows.state_keep_days"))
     kept = {LAST - dt.timedelta(days=n) for n in range(keep + 1)}
     for spec in STATES:
