@@ -99,24 +99,25 @@ def k_anonymity_lines(cfg: Config, targets: list[Target]) -> list[str]:
 
 
 def audit_silver(spark: SparkSession, cfg: Config, gate: Gate, first: dt.date, last: dt.date,
-                 run_id: str) -> list[str]:
+                 run_id: str) -> tuple[list[Outcome], list[str]]:
     """The silver suites and the leak scan over what the run landed and the dates its
-    rollup touched; returns the critical failures."""
+    rollup touched; returns the outcomes and the critical failures."""
     with computed(silver_targets(spark, cfg, first, last,
                                  touched_dates(cfg, first, last))) as targets:
         outcomes = gate.validate_all(targets, run_id)
         leaks = leak_lines(spark, cfg, targets)
-    gate.record(outcomes, run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
     for line in leaks:
         print(f"  [critical] {line}", flush=True)
-    return [f"{o.table}: {c.describe()}" for o in outcomes for c in o.failed("critical")] + leaks
+    return outcomes, [f"{o.table}: {c.describe()}" for o in outcomes
+                      for c in o.failed("critical")] + leaks
 
 
 def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
-                   upstream: list[str], run_id: str) -> list[tuple]:
-    """The staged gold suites and drift of one snapshot; the verdicts go to quality/audit_log."""
+                   upstream: list[str], run_id: str) -> tuple[list[Outcome], list[tuple]]:
+    """The staged gold suites and drift of one snapshot: their outcomes, and the verdict
+    rows for quality/audit_log."""
     root = cfg.lakehouse_root
     drift_blocks = bool(cfg.get("quality.drift.blocking"))
     versions = {s.name: table_version(spark, staged(s), root) for s in GOLD_TABLES}
@@ -126,30 +127,35 @@ def audit_snapshot(spark: SparkSession, cfg: Config, gate: Gate, day: dt.date,
         (summary,) = [t.frame for t in targets
                       if t.table == f"staging/{SEGMENT_SUMMARY.name}"]
         drift = drift_lines(spark, cfg, day, summary)
-    gate.record(outcomes, run_id)
     rows = verdict_rows(day, versions, outcomes, upstream + leaks, drift, drift_blocks, run_id)
-    replace_where(spark.createDataFrame(rows, AUDIT_LOG.schema), AUDIT_LOG, root,
-                  f"snapshot_date = DATE'{day}'", run_id)
     for outcome in outcomes:
         print(outcome.report(), flush=True)
     for line in leaks:
         print(f"  [critical] {line}", flush=True)
     for line in drift:
         print(f"  [{'critical' if drift_blocks else 'warning'}] {line}", flush=True)
-    return rows
+    return outcomes, rows
 
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str) -> None:
+    """Every check and verdict of the range is kept in one commit per table at the end
+    (quality/validation_results, quality/audit_log), not one per suite group and day."""
     gate = Gate(spark, cfg)
-    upstream = audit_silver(spark, cfg, gate, first, last, run_id)
-    problems: list[str] = []
+    outcomes, upstream = audit_silver(spark, cfg, gate, first, last, run_id)
+    verdicts: list[tuple] = []
     day = first
     while day <= last:
-        rows = audit_snapshot(spark, cfg, gate, day, upstream, run_id)
-        problems += [f"  {day} {row[1]}: {line}" for row in rows if not row[3]
-                     for line in row[4].splitlines()]
+        checked, rows = audit_snapshot(spark, cfg, gate, day, upstream, run_id)
+        outcomes += checked
+        verdicts += rows
         day += dt.timedelta(days=1)
+    gate.record(outcomes, run_id)
+    replace_where(spark.createDataFrame(verdicts, AUDIT_LOG.schema), AUDIT_LOG,
+                  cfg.lakehouse_root,
+                  f"snapshot_date BETWEEN DATE'{first}' AND DATE'{last}'", run_id)
     print(f"Data Docs: {gate.build_docs()}", flush=True)
+    problems = [f"  {row[0]} {row[1]}: {line}" for row in verdicts if not row[3]
+                for line in row[4].splitlines()]
     if problems:
         raise QualityGateError(f"audit {first}..{last} failed; nothing of it will be "
                                "published:\n" + "\n".join(dict.fromkeys(problems)))

@@ -271,9 +271,18 @@ class Gate:
                  c.success, c.observed_value, c.unexpected_count, c.unexpected_examples,
                  c.kwargs, c.element_count, run_id) for o in outcomes for c in o.checks]
         frame = self.spark.createDataFrame(rows, VALIDATION_RESULTS.schema)
-        scope = " OR ".join(f"(run_date = DATE'{o.run_date}' AND table_name = '{o.table}')"
-                            for o in outcomes)
+        dates: dict[str, set[dt.date]] = {}
+        for o in outcomes:
+            dates.setdefault(o.table, set()).add(o.run_date)
+        # One term per table, whatever the number of dates (an audit of a year: 365).
+        scope = " OR ".join(f"(table_name = '{table}' AND run_date IN ({date_list(days)}))"
+                            for table, days in dates.items())
         replace_where(frame, VALIDATION_RESULTS, self.cfg.lakehouse_root, scope, run_id)
+
+
+def date_list(days: Iterable[dt.date]) -> str:
+    """SQL date literals, comma-separated, in date order."""
+    return ", ".join(f"DATE'{day}'" for day in sorted(days))
 
 
 def enforce(outcomes: Iterable[Outcome], what: str) -> None:
