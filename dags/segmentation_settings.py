@@ -41,7 +41,7 @@ SEG_ENV = os.environ.get("SEG_ENV", "local")
 DRIVER_MEMORY = os.environ.get("SEG_DRIVER_MEMORY", "4g")
 LAKEHOUSE_ROOT = os.environ.get("LAKEHOUSE_ROOT") or os.path.join(SEG_HOME, "lakehouse")
 BUSINESS_TIMEZONE = os.environ.get("SEG_BUSINESS_TIMEZONE", "Asia/Shanghai")
-# Kubernetes (Spark Operator): one SparkApplication per stage, rendered by spark_application.
+# Kubernetes (Spark Operator): one SparkApplication per task, rendered by spark_application.
 K8S_TEMPLATE = os.path.join(SEG_HOME, "infra", "k8s", "sparkapplication.yaml.j2")
 IMAGE = os.environ.get("SEG_IMAGE", "segmentation-jobs:latest")
 IMAGE_HOME = "/opt/segmentation"  # where infra/docker/Dockerfile puts jobs/, conf/, jars/
@@ -92,41 +92,34 @@ STAGES: tuple[tuple[str, int, str], ...] = (
                      "longer reach), so daily runs leave no tiny files."),
 )
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
-# What each stage reads from the stages before it: the daily DAG's edges. Stages with no
-# path between them run side by side (state, interest and predict after the rollup, social
-# after silver; rules, evaluate and discover after publish): each writes its own tables,
-# and jobs/pipeline/main.py runs them in STAGES order, one topological order of these.
-UPSTREAM: dict[str, tuple[str, ...]] = {
-    "ingest": (),
-    "quality": ("ingest",),
-    "silver": ("quality",),
-    "rollup": ("silver",),
-    "state": ("rollup",),               # user_daily_increments
-    "social": ("silver",),              # silver relations and group members only
-    "interest": ("rollup",),            # user_category_daily (+ increments)
-    "predict": ("rollup",),             # user_daily
-    "profile": ("state", "social", "interest", "predict"),
-    "segments": ("profile",),
-    "audit": ("segments",),
-    "publish": ("audit",),
-    "rules": ("publish",),              # the published custom membership
-    "evaluate": ("publish",),           # the published membership and summary
-    "discover": ("publish",),           # the published profile
-    "maintain": ("rules", "evaluate", "discover"),  # compacts what every stage wrote
+STAGE_TIMEOUT = {name: minutes for name, minutes, _ in STAGES}
+STAGE_DOC = {name: doc for name, _, doc in STAGES}
+
+# The daily DAG's tasks, one after the other: each is one spark-submit of
+# jobs/pipeline/main.py that runs its consecutive stages (--stages) in one Spark
+# application. A cold application pays its JVM's start, Delta's class loading and JIT
+# warm-up (about 30-40 s of CPU here), more than most stages' own work on a day: four
+# applications instead of sixteen, with a gate's failure still failing its own task
+# (quality fails ingest_to_rollup before silver; audit fails audit_and_publish before
+# publish) and a retry re-running only the failed task's stages (each scoped to its dates).
+TASKS: dict[str, tuple[str, ...]] = {
+    "ingest_to_rollup": ("ingest", "quality", "silver", "rollup"),
+    "state_to_segments": ("state", "social", "interest", "predict", "profile", "segments"),
+    "audit_and_publish": ("audit", "publish"),
+    "rules_to_maintain": ("rules", "evaluate", "discover", "maintain"),
 }
+TASK_OF = {stage: task for task, stages in TASKS.items() for stage in stages}
 
 
-def ancestors(stage: str) -> set[str]:
-    """Every stage that runs before ``stage`` in the daily DAG (UPSTREAM, transitively)."""
-    found: set[str] = set()
-    for upstream in UPSTREAM[stage]:
-        found |= {upstream} | ancestors(upstream)
-    return found
+def task_timeout_minutes(task: str) -> int:
+    return sum(STAGE_TIMEOUT[stage] for stage in TASKS[task])
 
 
 # Stages whose result for D builds on earlier days (lifetime state; drift against the last
 # published snapshot; segment history): a day runs them only after the previous run did.
 DATE_ORDERED = frozenset({"state", "audit", "publish", "evaluate"})
+# The tasks holding one of them wait for the previous run's same task (depends_on_past).
+TASKS_DATE_ORDERED = frozenset(TASK_OF[stage] for stage in DATE_ORDERED)
 
 # The segment families, as jobs/segments/transforms.py BUILT_IN names them (tested).
 FAMILIES = ("behaviour", "attributes", "social", "consumption", "rfm", "interest",
@@ -136,6 +129,9 @@ GOLD_TABLES = ("user_profile", "segment_membership", "segment_summary")
 
 def application(stage: str) -> str:
     return os.path.join(SEG_HOME, "jobs", stage, "main.py")
+
+
+PIPELINE = application("pipeline")  # what every task of the daily DAG submits
 
 
 def delta_jars(jars_dir: str = JARS_DIR) -> str:
@@ -201,16 +197,18 @@ def date_args(first: dt.date, last: dt.date) -> list[str]:
     return ["--start-date", first.isoformat(), "--end-date", last.isoformat()]
 
 
-def stage_args(stage: str, params: Mapping[str, Any],
-               data_interval_start: dt.datetime | None, run_after: dt.datetime,
-               env: str = SEG_ENV, conf_dir: str = CONF_DIR) -> list[str]:
-    """The command line of one stage: the same options a data engineer types by hand."""
+def task_args(task: str, params: Mapping[str, Any],
+              data_interval_start: dt.datetime | None, run_after: dt.datetime,
+              env: str = SEG_ENV, conf_dir: str = CONF_DIR) -> list[str]:
+    """The command line of one task (jobs/pipeline/main.py): the same options a data
+    engineer types by hand."""
+    stages = TASKS[task]
     args = date_args(*date_span(params, data_interval_start, run_after))
-    args += ["--env", env, "--conf-dir", conf_dir]
+    args += ["--stages", ",".join(stages), "--env", env, "--conf-dir", conf_dir]
     families: Sequence[str] = params.get("families") or FAMILIES
-    if stage == "segments" and set(families) != set(FAMILIES):
+    if "segments" in stages and set(families) != set(FAMILIES):
         args += ["--families", ",".join(f for f in FAMILIES if f in families)]
-    if stage == "audit" and params.get("fail_on_drift"):
+    if "audit" in stages and params.get("fail_on_drift"):
         args.append("--fail-on-drift")
     return args
 
@@ -240,14 +238,15 @@ def image_jars(jars_dir: str = JARS_DIR) -> list[str]:
     return [f"local://{IMAGE_HOME}/jars/{name}" for name in names]
 
 
-def spark_application(stage: str, params: Mapping[str, Any],
+def spark_application(task: str, params: Mapping[str, Any],
                       data_interval_start: dt.datetime | None, run_after: dt.datetime, *,
                       image: str = IMAGE, namespace: str = K8S_NAMESPACE,
                       lakehouse_root: str = LAKEHOUSE_ROOT,
                       template: str = K8S_TEMPLATE) -> str:
-    """The Spark Operator ``SparkApplication`` (YAML) of one stage for this run.
+    """The Spark Operator ``SparkApplication`` (YAML) of one task of the daily DAG for
+    this run.
 
-    The same application and arguments as the stage's spark-submit (``stage_args`` with
+    The same application and arguments as the task's spark-submit (``task_args`` with
     ``--env cluster`` and the image's conf/), the image's package and jars as deps, and the
     ``cluster`` profile as sparkConf and driver/executor sizing.
     """
@@ -261,11 +260,11 @@ def spark_application(stage: str, params: Mapping[str, Any],
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                                      keep_trailing_newline=True)
     return environment.from_string(source).render(
-        name=f"segmentation-{stage}-{dates}", namespace=namespace, stage=stage,
-        run_label=dates, spark_version=SPARK_VERSION, image=image,
-        main_application_file=f"local://{IMAGE_HOME}/jobs/{stage}/main.py",
-        arguments=stage_args(stage, params, data_interval_start, run_after,
-                             env="cluster", conf_dir=f"{IMAGE_HOME}/conf"),
+        name=f"segmentation-{task.replace('_', '-')}-{dates}", namespace=namespace,
+        task=task, run_label=dates, spark_version=SPARK_VERSION, image=image,
+        main_application_file=f"local://{IMAGE_HOME}/jobs/pipeline/main.py",
+        arguments=task_args(task, params, data_interval_start, run_after,
+                            env="cluster", conf_dir=f"{IMAGE_HOME}/conf"),
         jars=image_jars(), py_files=[f"local://{IMAGE_HOME}/dist/jobs.zip"],
         spark_conf=profile, driver=_pod(profile, "driver"),
         executor=_pod(profile, "executor"), service_account=K8S_SERVICE_ACCOUNT,

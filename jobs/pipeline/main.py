@@ -3,6 +3,11 @@
     spark-submit --jars <delta jars> --py-files dist/jobs.zip jobs/pipeline/main.py \
         --run-date 2026-06-30                                  # T+1 run for D
     ... jobs/pipeline/main.py --start-date 2026-06-01 --end-date 2026-06-30   # backfill
+    ... jobs/pipeline/main.py --run-date 2026-06-30 --stages audit,publish  # a part
+
+Airflow's daily DAG runs it as four tasks, each a consecutive run of stages (--stages,
+dags/segmentation_settings.py TASKS): one cold application costs about half a minute
+before it does any work, so a stage is not an application of its own there.
 
 Stages, in order: ingest -> quality (bronze suites) -> silver -> rollup -> state ->
 profile -> segments (both into staging/) -> audit (silver and staged gold suites, drift)
@@ -41,6 +46,7 @@ from jobs.quality import main as quality
 from jobs.rollup import main as rollup
 from jobs.rules import main as rules
 from jobs.segments import main as segments
+from jobs.segments.transforms import BUILT_IN
 from jobs.silver import main as silver
 from jobs.social import main as social
 from jobs.state import main as state
@@ -68,13 +74,16 @@ STAGES: dict[str, Stage] = {
 
 
 def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id: str,
-        stages: Sequence[str] = tuple(STAGES)) -> dict[str, float]:
-    """Run the stages in order; returns each stage's wall time in seconds."""
+        stages: Sequence[str] = tuple(STAGES),
+        families: Sequence[str] | None = None) -> dict[str, float]:
+    """Run the stages in order (``families``: the segments stage's, default all); returns
+    each stage's wall time in seconds."""
     timings: dict[str, float] = {}
     for number, name in enumerate(stages, start=1):
         started = time.perf_counter()
         print(f"[{number}/{len(stages)}] {name} {first}..{last}", flush=True)
-        STAGES[name](spark, cfg, first, last, f"{run_id}:{name}")
+        extra = (families,) if name == "segments" and families else ()
+        STAGES[name](spark, cfg, first, last, f"{run_id}:{name}", *extra)
         timings[name] = time.perf_counter() - started
         print(f"[{number}/{len(stages)}] {name} done in {timings[name]:.1f} s", flush=True)
     return timings
@@ -92,10 +101,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = cli.job_parser("Run the segmentation pipeline for a date or a range.")
     parser.add_argument("--stages", default=",".join(STAGES),
                         help="comma-separated subset, run in pipeline order")
+    parser.add_argument("--families", default=",".join(BUILT_IN),
+                        help="the segments stage's families (as segments --families)")
+    parser.add_argument("--fail-on-drift", action="store_true",
+                        help="the audit stage's --fail-on-drift")
     args = parser.parse_args(argv)
     stages = parse_stages(args.stages)
     # A missing secret stops the run before anything is read.
-    cli.run_stage("pipeline", run, args, stages,
+    cli.run_stage("pipeline", run, args, stages, segments.parse_families(args.families),
+                  overrides={"quality.drift.blocking": True} if args.fail_on_drift else None,
                   check=load_pseudonym_key if "silver" in stages else None)
 
 

@@ -62,25 +62,31 @@ def test_every_dag_has_tags_docs_retries_and_its_file_name(dagbag, dag_id):
         assert len(task["doc_md"].strip()) > 30, task_id
 
 
-def test_daily_dag_is_the_pipeline_one_spark_submit_per_stage_on_its_upstream(dagbag):
+def test_daily_dag_is_the_pipeline_in_four_spark_submits_one_after_the_other(dagbag):
     dag = dagbag["dags"]["segmentation_daily"]
     assert dag["max_active_runs"] == 1  # days run one after the other
     assert "Asia/Shanghai" in dag["timetable"] and "0 0 * * *" in dag["timetable"]
-    assert sorted(dag["tasks"]) == sorted(settings.STAGE_NAMES)
-    for stage in settings.STAGE_NAMES:
-        task = dag["tasks"][stage]
+    tasks = list(settings.TASKS)
+    assert sorted(dag["tasks"]) == sorted(tasks)
+    for position, task_id in enumerate(tasks):
+        task = dag["tasks"][task_id]
         assert task["operator"] == "SparkSubmitOperator"
         assert task["conn_id"] == "spark_default"
-        assert task["application"] == str(REPO / "jobs" / stage / "main.py")
-        assert task["upstream"] == sorted(settings.UPSTREAM[stage]), stage
-        assert task["depends_on_past"] is (stage in {"state", "audit", "publish", "evaluate"})
+        assert task["application"] == str(REPO / "jobs" / "pipeline" / "main.py")
+        assert task["upstream"] == tasks[position - 1:position], task_id
+        assert task["depends_on_past"] is bool(
+            {"state", "audit", "publish", "evaluate"} & set(settings.TASKS[task_id]))
+        assert task["execution_timeout_s"] == 60 * settings.task_timeout_minutes(task_id)
+        for stage in settings.TASKS[task_id]:   # each stage's doc in its task's
+            assert f"**{stage}**" in task["doc_md"], (task_id, stage)
 
 
 def test_publish_emits_the_gold_assets_the_bi_refresh_is_scheduled_on(dagbag):
     gold = sorted(f"segmentation.gold.{t}"
                   for t in ("user_profile", "segment_membership", "segment_summary"))
     tasks = dagbag["dags"]["segmentation_daily"]["tasks"]
-    assert {t: v["outlets"] for t, v in tasks.items() if v["outlets"]} == {"publish": gold}
+    assert {t: v["outlets"] for t, v in tasks.items() if v["outlets"]} == \
+        {"audit_and_publish": gold}
     bi = dagbag["dags"]["segmentation_bi_refresh"]
     assert all(name in bi["timetable"] for name in gold), bi["timetable"]
 

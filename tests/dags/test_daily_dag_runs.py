@@ -1,10 +1,10 @@
 """Airflow itself runs segmentation_daily: the local Airflow `make airflow` starts, a run
-triggered through its REST API the way the UI triggers it, every stage a real
-spark-submit of dist/jobs.zip. It runs D on a copy of the daily world (tests/worlds.py:
-everything before D); the in-process pipeline ran the same D into the published world,
-so every table the run writes must come out row for row as there. (That a re-run of a
-published date changes nothing is asserted on the standalone cluster,
-tests/cluster/test_standalone.py.)"""
+triggered through its REST API the way the UI triggers it, each of its four tasks a real
+spark-submit of jobs/pipeline/main.py and dist/jobs.zip. It runs D on a copy of the daily
+world (tests/worlds.py: everything before D); the in-process pipeline ran the same D into
+the published world, so every table the run writes must come out row for row as there.
+(That a re-run of a published date changes nothing is asserted on the standalone
+cluster, tests/cluster/test_standalone.py.)"""
 
 from __future__ import annotations
 
@@ -41,16 +41,17 @@ from tests.dags.conftest import (
 
 import segmentation_settings as settings
 
-# Idle 2-core machine: about 9-11 minutes for the run (16 spark-submits, the
-# independent stages side by side). It needs the daily world only, not the published
-# one, so it starts while another worker still builds the published world.
+# Idle 2-core machine: about 7 minutes for the run (4 spark-submits; 16, one per
+# stage, took 12). It needs the daily
+# world only, not the published one, so it starts while another worker still builds the
+# published world.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
 # The tables the run of D writes, each to equal the in-process run's.
 REWRITTEN = (*GOLD_TABLES, USER_STATE, USER_DAILY)
 ADMIN = {"username": "admin", "password": "admin"}
 # Each task is a short spark-submit over tiny data: the client compiler and the serial
-# collector start faster (about 10-15 % per stage here). Not for the long-lived test JVM,
-# whose LDA and k-means need the optimising compiler.
+# collector start faster (about 10-15 % per application here). Not for the long-lived
+# test JVM, whose LDA and k-means need the optimising compiler.
 SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # Families every user of the small data set can fall into (test_daily_vs_backfill's six).
 CORE_FAMILIES = {"behaviour", "attributes", "consumption", "rfm", "lifecycle", "scene"}
@@ -224,7 +225,7 @@ def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_par
     assert final == "success", failure_report(api, run_id)
     _, tis = api.call("GET", f"{runs}/{run_id}/taskInstances")
     assert {t["task_id"]: t["state"] for t in tis["task_instances"]} == \
-        dict.fromkeys(settings.STAGE_NAMES, "success")
+        dict.fromkeys(settings.TASKS, "success")
 
     _, listed = api.call("GET", runs)
     assert [r["dag_run_id"] for r in listed["dag_runs"]] == [run_id]  # refused = never created
@@ -238,7 +239,7 @@ def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_par
 
     assert_published(spark, lakehouse)
     # Its publish task committed to every gold table ...
-    publish_run = default_run_id("publish", SNAPSHOT, SNAPSHOT)
+    publish_run = default_run_id("pipeline", SNAPSHOT, SNAPSHOT) + ":publish"
     for spec in GOLD_TABLES:
         commits = DeltaTable.forPath(spark, spec.path(str(lakehouse))).history()
         assert commits.filter(F.col("userMetadata") == publish_run).count() == 1, spec.name

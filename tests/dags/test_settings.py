@@ -1,5 +1,6 @@
 """dags/segmentation_settings.py: the DAG's stage list, families and time zone agree with
-jobs/ and conf/, and each stage's command line follows from the run's Params and schedule."""
+jobs/ and conf/, its tasks run every stage once in pipeline order, and each task's command
+line follows from the run's Params and schedule."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ RUN_AFTER = dt.datetime(2026, 7, 1, tzinfo=SHANGHAI)
 ALL = list(settings.FAMILIES)
 
 
-def args(stage: str, interval_start: dt.datetime | None = INTERVAL_START,
+def args(task: str, interval_start: dt.datetime | None = INTERVAL_START,
          run_after: dt.datetime = RUN_AFTER, **params) -> list[str]:
     params = {"families": ALL, "fail_on_drift": False, **params}
-    return settings.stage_args(stage, params, interval_start, run_after, env="test")
+    return settings.task_args(task, params, interval_start, run_after, env="test")
 
 
 def test_the_dag_runs_every_pipeline_stage_in_pipeline_order():
@@ -39,16 +40,14 @@ def test_the_dag_runs_every_pipeline_stage_in_pipeline_order():
     assert set(settings.STAGE_NAMES) >= settings.DATE_ORDERED
 
 
-def test_the_pipeline_order_is_one_order_of_the_dags_edges():
-    """Each stage's upstream stages come before it in jobs/pipeline (so the in-process run
-    and the DAG agree); ingest is the one start, maintain the one end (it compacts what
-    every other stage wrote)."""
-    assert tuple(settings.UPSTREAM) == settings.STAGE_NAMES
-    for position, stage in enumerate(settings.STAGE_NAMES):
-        assert set(settings.UPSTREAM[stage]) <= set(settings.STAGE_NAMES[:position]), stage
-    assert [s for s, up in settings.UPSTREAM.items() if not up] == ["ingest"]
-    assert settings.ancestors("maintain") == set(settings.STAGE_NAMES) - {"maintain"}
-    assert settings.ancestors("publish") >= {"profile", "segments", "audit"}
+def test_the_tasks_run_every_stage_once_in_pipeline_order():
+    """The tasks, one after the other, are the pipeline cut into consecutive pieces: the
+    in-process run and the DAG run the same stages in the same order."""
+    assert sum(settings.TASKS.values(), ()) == settings.STAGE_NAMES
+    assert all(settings.TASKS.values())
+    ordered = {"state_to_segments", "audit_and_publish", "rules_to_maintain"}
+    assert ordered == settings.TASKS_DATE_ORDERED
+    assert settings.task_timeout_minutes("audit_and_publish") == 60 + 30
 
 
 def test_families_are_the_segment_engines(cfg):
@@ -68,27 +67,29 @@ def test_paths_are_derived_from_the_repository_without_io():
 
 
 def test_a_scheduled_run_processes_the_day_its_interval_covers():
-    assert args("ingest") == ["--run-date", "2026-06-30", "--env", "test",
-                              "--conf-dir", str(REPO / "conf")]
+    assert args("ingest_to_rollup") == [
+        "--run-date", "2026-06-30", "--stages", "ingest,quality,silver,rollup",
+        "--env", "test", "--conf-dir", str(REPO / "conf")]
     # the interval start as Airflow passes it, in UTC: still 30 June in Shanghai
-    assert args("ingest", interval_start=INTERVAL_START.astimezone(dt.UTC))[:2] == \
+    assert args("ingest_to_rollup", interval_start=INTERVAL_START.astimezone(dt.UTC))[:2] == \
         ["--run-date", "2026-06-30"]
 
 
 def test_a_run_without_interval_processes_the_last_day_that_ended_before_it():
     one_am = dt.datetime(2026, 6, 30, 17, 0, tzinfo=dt.UTC)  # 1 July 01:00 in Shanghai
-    assert args("ingest", interval_start=None, run_after=one_am)[:2] == \
+    assert args("ingest_to_rollup", interval_start=None, run_after=one_am)[:2] == \
         ["--run-date", "2026-06-30"]
 
 
 def test_run_date_param_wins_over_the_schedule():
-    assert args("profile", run_date="2026-05-31")[:2] == ["--run-date", "2026-05-31"]
+    assert args("state_to_segments", run_date="2026-05-31")[:2] == ["--run-date", "2026-05-31"]
 
 
 def test_full_refresh_runs_a_range_ending_on_the_run_date_by_default():
-    assert args("silver", full_refresh_start="2026-06-01", full_refresh_end="2026-06-30")[:4] \
-        == ["--start-date", "2026-06-01", "--end-date", "2026-06-30"]
-    assert args("silver", run_date="2026-06-20", full_refresh_start="2026-06-01")[:4] == \
+    assert args("ingest_to_rollup", full_refresh_start="2026-06-01",
+                full_refresh_end="2026-06-30")[:4] == \
+        ["--start-date", "2026-06-01", "--end-date", "2026-06-30"]
+    assert args("ingest_to_rollup", run_date="2026-06-20", full_refresh_start="2026-06-01")[:4] == \
         ["--start-date", "2026-06-01", "--end-date", "2026-06-20"]
 
 
@@ -98,19 +99,20 @@ def test_full_refresh_runs_a_range_ending_on_the_run_date_by_default():
 ])
 def test_an_inconsistent_range_is_refused_before_any_job_starts(params, message):
     with pytest.raises(settings.RunParamsError, match=message):
-        args("ingest", **params)
+        args("ingest_to_rollup", **params)
 
 
-def test_families_reach_the_segments_stage_only_and_in_catalogue_order():
-    assert args("segments", families=["rfm", "behaviour"])[-2:] == ["--families", "behaviour,rfm"]
-    assert "--families" not in args("segments")
-    assert "--families" not in args("profile", families=["rfm"])
+def test_families_reach_the_segments_task_only_and_in_catalogue_order():
+    assert args("state_to_segments", families=["rfm", "behaviour"])[-2:] == \
+        ["--families", "behaviour,rfm"]
+    assert "--families" not in args("state_to_segments")
+    assert "--families" not in args("ingest_to_rollup", families=["rfm"])
 
 
-def test_fail_on_drift_reaches_the_audit_only():
-    assert args("audit", fail_on_drift=True)[-1] == "--fail-on-drift"
-    assert "--fail-on-drift" not in args("audit")
-    assert "--fail-on-drift" not in args("publish", fail_on_drift=True)
+def test_fail_on_drift_reaches_the_audit_task_only():
+    assert args("audit_and_publish", fail_on_drift=True)[-1] == "--fail-on-drift"
+    assert "--fail-on-drift" not in args("audit_and_publish")
+    assert "--fail-on-drift" not in args("rules_to_maintain", fail_on_drift=True)
 
 
 def test_asset_uris_point_at_the_gold_tables():

@@ -1,5 +1,5 @@
 """infra/ is checked like code: the manifests parse, the SparkApplication the DAG's own code
-renders for every stage is the stage's spark-submit in the jobs image, the Dockerfile
+renders for every task of the daily DAG is the task's spark-submit in the jobs image, the Dockerfile
 copies files that exist. Pure Python, no Spark."""
 
 from __future__ import annotations
@@ -34,26 +34,27 @@ def profile() -> dict[str, str]:
     return {k: str(v) for k, v in load("conf/spark/profiles.yaml")["cluster"].items()}
 
 
-def rendered(stage: str, params=PARAMS, **kwargs) -> dict:
-    return yaml.safe_load(settings.spark_application(stage, params, None, RUN_AFTER, **kwargs))
+def rendered(task: str, params=PARAMS, **kwargs) -> dict:
+    return yaml.safe_load(settings.spark_application(task, params, None, RUN_AFTER, **kwargs))
 
 
-@pytest.mark.parametrize("stage", tuple(pipeline.STAGES))
-def test_every_stage_renders_a_spark_application_of_its_job(stage):
-    app = rendered(stage, image="registry.test/segmentation:1", lakehouse_root="s3a://b/lh")
+@pytest.mark.parametrize("task", tuple(settings.TASKS))
+def test_every_task_renders_a_spark_application_of_its_stages(task):
+    app = rendered(task, image="registry.test/segmentation:1", lakehouse_root="s3a://b/lh")
     spec = app["spec"]
     assert app["apiVersion"] == "sparkoperator.k8s.io/v1beta2"
     assert app["kind"] == "SparkApplication"
-    assert app["metadata"]["name"] == f"segmentation-{stage}-20260630"
+    assert app["metadata"]["name"] == f"segmentation-{task.replace('_', '-')}-20260630"
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", app["metadata"]["name"])
     assert len(app["metadata"]["name"]) <= 63
     assert (spec["type"], spec["mode"], spec["image"]) == (
         "Python", "cluster", "registry.test/segmentation:1")
-    assert spec["mainApplicationFile"] == f"local:///opt/segmentation/jobs/{stage}/main.py"
-    assert (REPO / "jobs" / stage / "main.py").is_file()
-    assert spec["arguments"] == settings.stage_args(
-        stage, PARAMS, None, RUN_AFTER, env="cluster", conf_dir="/opt/segmentation/conf")
-    assert spec["arguments"][:2] == ["--run-date", "2026-06-30"]
+    assert spec["mainApplicationFile"] == "local:///opt/segmentation/jobs/pipeline/main.py"
+    assert spec["arguments"] == settings.task_args(
+        task, PARAMS, None, RUN_AFTER, env="cluster", conf_dir="/opt/segmentation/conf")
+    assert spec["arguments"][:4] == ["--run-date", "2026-06-30", "--stages",
+                                     ",".join(settings.TASKS[task])]
+    assert pipeline.parse_stages(spec["arguments"][3]) == settings.TASKS[task]
     assert spec["deps"]["pyFiles"] == ["local:///opt/segmentation/dist/jobs.zip"]
     jars = sorted(p.name for p in (REPO / "jars").glob("*.jar"))
     assert jars and spec["deps"]["jars"] == [f"local:///opt/segmentation/jars/{j}" for j in jars]
@@ -63,7 +64,7 @@ def test_every_stage_renders_a_spark_application_of_its_job(stage):
 
 
 def test_pod_sizing_is_the_cluster_profiles():
-    spec, conf = rendered("profile")["spec"], profile()
+    spec, conf = rendered("state_to_segments")["spec"], profile()
     assert spec["driver"]["cores"] == int(conf["spark.driver.cores"])
     assert spec["driver"]["memory"] == conf["spark.driver.memory"]
     assert spec["executor"]["instances"] == int(conf["spark.executor.instances"])
@@ -72,7 +73,7 @@ def test_pod_sizing_is_the_cluster_profiles():
 
 
 def test_the_pseudonym_key_comes_from_a_secret_never_inline():
-    spec = rendered("silver")["spec"]
+    spec = rendered("ingest_to_rollup")["spec"]
     for role in ("driver", "executor"):
         env = {e["name"]: e for e in spec[role]["env"]}
         key = env["SEG_PSEUDONYM_KEY"]
@@ -84,15 +85,16 @@ def test_the_pseudonym_key_comes_from_a_secret_never_inline():
 def test_a_range_and_the_segments_params_reach_the_arguments():
     params = {"run_date": "2026-06-30", "full_refresh_start": "2026-06-01",
               "families": ["rfm", "lifecycle"]}
-    app = rendered("segments", params)
-    assert app["metadata"]["name"] == "segmentation-segments-20260601-20260630"
+    app = rendered("state_to_segments", params)
+    assert app["metadata"]["name"] == "segmentation-state-to-segments-20260601-20260630"
     assert app["spec"]["arguments"] == [
-        "--start-date", "2026-06-01", "--end-date", "2026-06-30", "--env", "cluster",
+        "--start-date", "2026-06-01", "--end-date", "2026-06-30",
+        "--stages", "state,social,interest,predict,profile,segments", "--env", "cluster",
         "--conf-dir", "/opt/segmentation/conf", "--families", "rfm,lifecycle"]
 
 
 def test_a_value_cannot_break_the_document():
-    app = rendered("audit", lakehouse_root='s3a://b/x: "y"\n  - z')
+    app = rendered("audit_and_publish", lakehouse_root='s3a://b/x: "y"\n  - z')
     env = {e["name"]: e.get("value") for e in app["spec"]["driver"]["env"]}
     assert env["LAKEHOUSE_ROOT"] == 's3a://b/x: "y"\n  - z'
 
