@@ -98,10 +98,10 @@ test-fast: setup package
 test-airflow: setup package
 	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/dags/test_daily_dag_runs.py $(PYTEST_ARGS)
 
-# A Spark standalone master and two workers on 127.0.0.1 (infra/spark/standalone), the
-# daily pipeline spark-submitted to it re-runs a date the local run published (the
-# published world of tests/worlds.py, built first if TEST_WORLDS has none): its gold must
-# come out as it was. Part of `make test`.
+# A Spark standalone master and two workers on 127.0.0.1 (infra/spark/standalone), a
+# backfill of D-1..D spark-submitted to it on a copy of the history world of
+# tests/worlds.py (built first if TEST_WORLDS has none): its gold must equal the local
+# daily runs' (the published world). Part of `make test`.
 cluster-test: setup package
 	SEG_TEST_WORLDS=$(TEST_WORLDS) $(PY) -m pytest tests/cluster $(PYTEST_ARGS)
 

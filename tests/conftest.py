@@ -145,15 +145,21 @@ def world_depth(item: pytest.Item) -> int:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Check every test's tier; order the files so that the ones needing no world or a
     shallow one come first: they run while another worker builds the deeper worlds.
-    Files that build the worlds on purpose (tests/test_worlds.py) go before everything."""
+    Files that build the worlds on purpose (tests/test_worlds.py) go before everything.
+    Among the files that need no world, those that need Airflow's virtualenv go last:
+    `make test` installs it in the background while the unit tier runs, and a worker
+    waiting for it early sat idle for a minute and a half."""
     for item in items:
         tier_of(item)
-    depth: dict[str, int] = {}
+    order: dict[str, tuple[int, bool]] = {}
     for item in items:
         path = item.nodeid.split("::", 1)[0]
         builds = Path(path).name == "test_worlds.py"
-        depth[path] = -1 if builds else max(depth.get(path, 0), world_depth(item))
-    items.sort(key=lambda item: depth[item.nodeid.split("::", 1)[0]])  # stable
+        depth = -1 if builds else max(order.get(path, (0, False))[0], world_depth(item))
+        airflow = order.get(path, (0, False))[1] or "airflow_venv" in getattr(
+            item, "fixturenames", ())
+        order[path] = (depth, airflow and depth == 0)
+    items.sort(key=lambda item: order[item.nodeid.split("::", 1)[0]])  # stable
 
 
 @pytest.fixture(autouse=True)

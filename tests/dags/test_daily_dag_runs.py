@@ -1,10 +1,11 @@
 """Airflow itself runs segmentation_daily: the local Airflow `make airflow` starts, a run
 triggered through its REST API the way the UI triggers it, each of its four tasks a real
-spark-submit of jobs/pipeline/main.py and dist/jobs.zip. It runs D on a copy of the daily
-world (tests/worlds.py: everything before D); the in-process pipeline ran the same D into
-the published world, so every table the run writes must come out row for row as there.
-(That a re-run of a published date changes nothing is asserted on the standalone
-cluster, tests/cluster/test_standalone.py.)"""
+spark-submit of jobs/pipeline/main.py and dist/jobs.zip. It re-runs D, a date already
+published, on a copy of the published world (tests/worlds.py: the in-process T+1 runs up
+to D), as an operator re-triggers a date from the UI: every table the run writes gets a
+commit of this run and comes out row for row as it was. A re-run of a published date
+changes nothing, and what four spark-submits under Airflow write is what the in-process
+pipeline wrote."""
 
 from __future__ import annotations
 
@@ -42,18 +43,16 @@ from tests.dags.conftest import (
 import segmentation_settings as settings
 
 # Idle 2-core machine: about 7 minutes for the run (4 spark-submits; 16, one per
-# stage, took 12). It needs the daily
-# world only, not the published one, so it starts while another worker still builds the
-# published world.
+# stage, took 12).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
-# The tables the run of D writes, each to equal the in-process run's.
+# The tables the run of D writes, each to come out as the in-process run left it.
 REWRITTEN = (*GOLD_TABLES, USER_STATE, USER_DAILY)
 ADMIN = {"username": "admin", "password": "admin"}
 # Each task is a short spark-submit over tiny data: the client compiler and the serial
 # collector start faster (about 10-15 % per application here). Not for the long-lived
 # test JVM, whose LDA and k-means need the optimising compiler.
 SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-# Families every user of the small data set can fall into (test_daily_vs_backfill's six).
+# The families every user of the small data set can fall into.
 CORE_FAMILIES = {"behaviour", "attributes", "consumption", "rfm", "lifecycle", "scene"}
 
 
@@ -156,9 +155,9 @@ def failure_report(api: Api, run_id: str) -> str:
 
 
 @pytest.fixture
-def run_root(daily) -> Path:
-    """A copy of the daily world: everything before D, as the in-process pipeline left it."""
-    return Path(daily.lakehouse_root)
+def run_root(published) -> Path:
+    """A copy of the published world: D published by the in-process pipeline."""
+    return Path(published.lakehouse_root)
 
 
 @pytest.fixture
@@ -243,8 +242,13 @@ def test_rest_api_trigger_with_params_runs_the_daily_dag_and_refuses_invalid_par
     for spec in GOLD_TABLES:
         commits = DeltaTable.forPath(spark, spec.path(str(lakehouse))).history()
         assert commits.filter(F.col("userMetadata") == publish_run).count() == 1, spec.name
-    # ... and what the DAG's spark-submits wrote is what the in-process pipeline wrote.
+    # ... every task wrote its tables again, and what the DAG's spark-submits wrote is
+    # what the in-process pipeline had written.
     in_process = worlds.root("published")
+    this_run = default_run_id("pipeline", SNAPSHOT, SNAPSHOT) + ":"
     for spec in REWRITTEN:
+        commits = DeltaTable.forPath(spark, spec.path(str(lakehouse))).history()
+        assert commits.filter(F.col("userMetadata").startswith(this_run)).count() >= 1, \
+            spec.name
         assert_df_equality(gold_of(spark, lakehouse, spec), gold_of(spark, in_process, spec),
                            ignore_row_order=True, ignore_nullable=True)
