@@ -42,8 +42,8 @@ from tests.dags.conftest import (
 
 import segmentation_settings as settings
 
-# Idle 2-core machine: about 7 minutes for the run (4 spark-submits; 16, one per
-# stage, took 12).
+# Idle 2-core machine: about 9 minutes for the re-run (4 spark-submits; a first run of D
+# took 7, and 12 when every stage was a spark-submit of its own).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(3600)]
 # The tables the run of D writes, each to come out as the in-process run left it.
 REWRITTEN = (*GOLD_TABLES, USER_STATE, USER_DAILY)
