@@ -14,6 +14,7 @@ and nothing that failed. A failed critical expectation (or drift, when blocking)
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -161,13 +162,22 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
                                "published:\n" + "\n".join(dict.fromkeys(problems)))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = cli.job_parser("Audit the staged gold tables of a date or a range.")
+def add_drift_option(parser: argparse.ArgumentParser) -> None:
+    """``--fail-on-drift``: this stage's option, also taken by jobs/pipeline."""
     parser.add_argument("--fail-on-drift", action="store_true",
                         help="segment drift blocks publication (default: quality.drift.blocking)")
+
+
+def drift_overrides(args: argparse.Namespace) -> dict[str, bool] | None:
+    """The conf overrides ``--fail-on-drift`` stands for."""
+    return {"quality.drift.blocking": True} if args.fail_on_drift else None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = cli.job_parser("Audit the staged gold tables of a date or a range.")
+    add_drift_option(parser)
     args = parser.parse_args(argv)
-    cli.run_stage("audit", run, args,
-                  overrides={"quality.drift.blocking": True} if args.fail_on_drift else None)
+    cli.run_stage("audit", run, args, overrides=drift_overrides(args))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ from jobs.quality import main as quality
 from jobs.rollup import main as rollup
 from jobs.rules import main as rules
 from jobs.segments import main as segments
-from jobs.segments.transforms import BUILT_IN
 from jobs.silver import main as silver
 from jobs.social import main as social
 from jobs.state import main as state
@@ -101,15 +100,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = cli.job_parser("Run the segmentation pipeline for a date or a range.")
     parser.add_argument("--stages", default=",".join(STAGES),
                         help="comma-separated subset, run in pipeline order")
-    parser.add_argument("--families", default=",".join(BUILT_IN),
-                        help="the segments stage's families (as segments --families)")
-    parser.add_argument("--fail-on-drift", action="store_true",
-                        help="the audit stage's --fail-on-drift")
+    segments.add_families_option(parser)
+    audit.add_drift_option(parser)
     args = parser.parse_args(argv)
     stages = parse_stages(args.stages)
     # A missing secret stops the run before anything is read.
     cli.run_stage("pipeline", run, args, stages, segments.parse_families(args.families),
-                  overrides={"quality.drift.blocking": True} if args.fail_on_drift else None,
+                  overrides=audit.drift_overrides(args),
                   check=load_pseudonym_key if "silver" in stages else None)
 
 

@@ -12,6 +12,7 @@ tables are replaced per snapshot date.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -65,9 +66,15 @@ def parse_families(text: str) -> tuple[str, ...]:
     return names
 
 
+def add_families_option(parser: argparse.ArgumentParser) -> None:
+    """``--families``: this stage's option, also taken by jobs/pipeline."""
+    parser.add_argument("--families", default=",".join(BUILT_IN),
+                        help="comma-separated segment families (default: all)")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = cli.job_parser("Compute segment membership and summary from the profile.")
-    parser.add_argument("--families", default=",".join(BUILT_IN))
+    add_families_option(parser)
     args = parser.parse_args(argv)
     cli.run_stage("segments", run, args, parse_families(args.families))
 
