@@ -7,6 +7,12 @@ day-by-day runs give (ingest, silver and rollup in one pass over the range, the 
 stages stepping through its dates), and a cluster gives what local[2] gives. The master
 lists the application FINISHED and both workers ran one of its executors.
 
+The same run is the one searched for the pseudonym secret: with the event log on and
+uncompressed Parquet, no byte of the driver's output, the event log, the master's, the
+workers' and the executors' logs, nor of any file of the lakehouse (``_delta_log`` and Data
+Docs included) holds the key or either padded key in any spelling; bronze's commits carry
+no statistics of a direct identifier and still carry them for the other columns.
+
     make cluster-test        # this module alone
 """
 
@@ -25,11 +31,13 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from jobs.common.delta import read_table
+from jobs.ingest.schemas import PII_COLUMNS
 from jobs.pipeline import main as pipeline
 from jobs.profile.schemas import USER_PROFILE
 from jobs.quality.targets import GOLD_TABLES
 from jobs.rollup.schemas import USER_DAILY
 from jobs.state.schemas import USER_STATE
+from tests.secret_scan import files_holding, stats_of
 from tests.worlds import DAY_BEFORE, KEY_HEX, SNAPSHOT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +82,7 @@ def cluster(tmp_path_factory):
         started = subprocess.run([str(STANDALONE), "start", str(state), "2"], cwd=REPO,
                                  capture_output=True, text=True, timeout=180)
         assert started.returncode == 0, started.stderr
-        yield {"url": (state / "master.url").read_text().strip(),
+        yield {"state": state, "url": (state / "master.url").read_text().strip(),
                "webui": (state / "master.webui").read_text().strip(),
                "workers": [(state / f"worker-{i}.webui").read_text().strip()
                            for i in (1, 2)]}
@@ -88,8 +96,10 @@ def jobs_package() -> Path:
     return REPO / "dist" / "jobs.zip"
 
 
-def submit(master: str, root: Path, package: Path, log: Path) -> float:
-    """spark-submit the pipeline for DAYS into ``root``; returns its wall time in seconds."""
+def submit(master: str, root: Path, package: Path, log: Path, events: Path) -> float:
+    """spark-submit the pipeline for DAYS into ``root``, its event log into ``events`` and
+    its Parquet uncompressed (so that a secret in either would show as bytes); returns its
+    wall time in seconds."""
     jars = ",".join(sorted(str(p) for p in (REPO / "jars").glob("*.jar")))
     python = str(REPO / ".venv" / "bin" / "python")
     env = {key: value for key, value in os.environ.items()
@@ -99,6 +109,8 @@ def submit(master: str, root: Path, package: Path, log: Path) -> float:
     command = [str(SPARK_SUBMIT), "--master", master,
                "--driver-memory", "2g", "--executor-memory", "768m",
                "--conf", f"spark.pyspark.python={python}",
+               "--conf", "spark.eventLog.enabled=true", "--conf", f"spark.eventLog.dir={events}",
+               "--conf", "spark.sql.parquet.compression.codec=uncompressed",
                "--jars", jars, "--py-files", str(package), str(REPO / "jobs/pipeline/main.py"),
                "--start-date", DAYS[0].isoformat(), "--end-date", DAYS[-1].isoformat(),
                "--env", "test",
@@ -132,7 +144,10 @@ def test_a_backfill_on_a_standalone_cluster_equals_the_local_daily_runs(
     # The daily world (the T+1 run of D-1) holds the model; the published world, needed
     # only for the comparison, may still be in the making by another worker meanwhile.
     shutil.copytree(worlds.root("daily") / LDA_MODEL, on_cluster / LDA_MODEL)
-    cluster_s = submit(cluster["url"], on_cluster, jobs_package, tmp_path / "cluster.log")
+    logs = tmp_path / "logs"
+    (logs / "events").mkdir(parents=True)
+    cluster_s = submit(cluster["url"], on_cluster, jobs_package, logs / "driver.log",
+                       logs / "events")
     print(f"pipeline {DAYS[0]}..{DAYS[-1]} to publish on the cluster: {cluster_s:.0f} s")
     daily = worlds.root("published")
 
@@ -151,6 +166,21 @@ def test_a_backfill_on_a_standalone_cluster_equals_the_local_daily_runs(
                            ignore_row_order=True, ignore_nullable=True)
     assert max_relative_difference(of_days(spark, USER_PROFILE, on_cluster),
                                    of_days(spark, USER_PROFILE, daily)) <= RELATIVE_TOLERANCE
+
+    # The secret: nowhere the run wrote, and no statistics of an identifier in bronze.
+    assert list((logs / "events").iterdir()), "no event log written"
+    assert list((cluster["state"] / "work").rglob("stderr")), "no executor log kept"
+    key = bytes.fromhex(KEY_HEX)
+    for folder in (logs, cluster["state"], on_cluster):
+        assert files_holding(folder, key) == [], folder
+    for source, columns in PII_COLUMNS.items():
+        stats, conf = stats_of(on_cluster / "bronze" / source)
+        kept = set(conf["delta.dataSkippingStatsColumns"].split(","))
+        assert kept and not kept & set(columns), source
+        for file_stats in stats:
+            assert not set(columns) & set(file_stats.get("minValues", {})), source
+            assert not set(columns) & set(file_stats.get("maxValues", {})), source
+        assert any(file_stats.get("minValues") for file_stats in stats), source
 
 
 def ran_an_executor_of(worker: str, app_id: str, wait_s: float = 60) -> bool:
