@@ -179,9 +179,10 @@ class Worlds:
 
 
 def build_times(folder: Path) -> list[tuple[str, float]]:
-    """(world, seconds) of the worlds built under ``folder`` (for the terminal summary)."""
+    """(world, seconds) of the worlds of this code built under ``folder`` (for the terminal
+    summary; a folder kept across code changes holds the worlds of each)."""
     times = []
-    for done in sorted(folder.glob("*/*/built.json")):
+    for done in sorted((folder / code_hash()).glob("*/built.json")):
         record = json.loads(done.read_text())
         times.append((record["world"], record["seconds"]))
     return times
