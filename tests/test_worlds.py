@@ -22,6 +22,10 @@ from jobs.silver.schemas import SILVER_EVENTS
 from tests.worlds import DAY_BEFORE, SNAPSHOT
 
 LAST_OF_HISTORY = DAY_BEFORE - dt.timedelta(days=1)
+# A test here builds its world and the ones below it (published: two T+1 runs, every stage,
+# 632 s in a CI run and over 900 s on a slower day): the time it may take is the
+# builds', as for the other tests that start from a deep world.
+BUILDS = pytest.mark.timeout(2400)
 
 
 def dates(frame, column: str) -> set[dt.date]:
@@ -29,6 +33,7 @@ def dates(frame, column: str) -> set[dt.date]:
 
 
 @pytest.mark.stage
+@BUILDS
 def test_the_ingested_world_holds_every_landing_date_up_to_d_minus_2(spark, worlds):
     root = str(worlds.root("ingested"))
     landing = {dt.date.fromisoformat(p.name.split("=", 1)[1])
@@ -41,6 +46,7 @@ def test_the_ingested_world_holds_every_landing_date_up_to_d_minus_2(spark, worl
 
 
 @pytest.mark.e2e
+@BUILDS
 def test_the_history_world_holds_every_landing_date_up_to_d_minus_2(spark, worlds):
     root = str(worlds.root("history"))
     assert max(dates(read_table(spark, SILVER_EVENTS, root), "ingest_date")) == LAST_OF_HISTORY
@@ -51,6 +57,7 @@ def test_the_history_world_holds_every_landing_date_up_to_d_minus_2(spark, world
 
 
 @pytest.mark.e2e
+@BUILDS
 def test_the_published_world_ran_every_stage_of_d_minus_1_and_d(spark, worlds):
     root = worlds.root("published")
     verdicts = read_table(spark, AUDIT_LOG, str(root)).filter("passed")
