@@ -65,6 +65,9 @@ from jobs.silver.pseudonym import key_frame
 log = logging.getLogger("jobs.erasure")
 RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
 STATS_PROPERTY = "delta.dataSkippingStatsColumns"
+# A landing file is read through the codec its name ends with (Hadoop picks it by the
+# extension), so its rewrite is written with the same one; any other name stays plain text.
+TEXT_CODECS = {".gz": "gzip", ".bz2": "bzip2", ".deflate": "deflate"}
 
 
 def read_ids(spark: SparkSession, ids_file: str) -> DataFrame:
@@ -202,18 +205,26 @@ def hadoop_fs(spark: SparkSession, path: str):
 
 
 def rewrite_file(spark: SparkSession, file: str, found: DataFrame) -> None:
-    """The landing file without the lines naming a target, in its line order."""
+    """The landing file without the lines naming a target, in its line order, compressed as
+    its name says (``TEXT_CODECS``). No checksum sidecar is left beside it: one would make
+    the next read of a file restored by hand fail its checksum."""
     jvm = spark.sparkContext._jvm
     lines = spark.read.text(file).withColumn("_n", F.monotonically_increasing_id())
     kept = lines.join(lines_naming(lines, found, ("_n",)), on="_n", how="left_anti")
     tmp = f"{file}.erasure-tmp"
-    kept.coalesce(1).sortWithinPartitions("_n").select("value").write.mode("overwrite").text(tmp)
+    codec = TEXT_CODECS.get(Path(file).suffix, "none")
+    (kept.coalesce(1).sortWithinPartitions("_n").select("value")
+     .write.mode("overwrite").option("compression", codec).text(tmp))
     fs, target = hadoop_fs(spark, file)
     parts = fs.globStatus(jvm.org.apache.hadoop.fs.Path(f"{tmp}/part-*")) or []
     fs.delete(target, False)
     if parts:
         fs.rename(parts[0].getPath(), target)
     fs.delete(jvm.org.apache.hadoop.fs.Path(tmp), True)
+    # Hadoop's local file system moved the part's checksum along (.<name>.crc).
+    sidecar = jvm.org.apache.hadoop.fs.Path(target.getParent(), f".{target.getName()}.crc")
+    if fs.exists(sidecar):
+        fs.delete(sidecar, False)
 
 
 def rewrite_landing(spark: SparkSession, root: str, found: DataFrame) -> dict[str, int]:
