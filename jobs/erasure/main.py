@@ -60,6 +60,7 @@ from jobs.erasure.transforms import (
     targets,
 )
 from jobs.ingest.schemas import BRONZE_TABLES, SOURCES
+from jobs.rotate.registry import require_current_key
 from jobs.silver.pseudonym import key_frame
 
 log = logging.getLogger("jobs.erasure")
@@ -292,8 +293,12 @@ def run(spark: SparkSession, cfg: Config, first: dt.date, last: dt.date, run_id:
         ids_file: str, request_id: str | None = None,
         requested_at: dt.datetime | None = None) -> dict[str, tuple[int, int]]:
     """Erase the users of ``ids_file``; returns (rows deleted, rows rewritten) per table."""
-    keys = key_frame(spark, load_pseudonym_key(cfg))
     root = cfg.lakehouse_root
+    key = load_pseudonym_key(cfg)
+    # A retired or stray key makes pseudonyms no table holds: bronze and landing rows would
+    # go and every row keyed by the real pseudonym would stay. Refused before anything.
+    require_current_key(spark, root, key, run_id)
+    keys = key_frame(spark, key)
     request_id = request_id or run_id
     requested_at = requested_at or dt.datetime.combine(first, dt.time(), dt.UTC)
     # Fixed once (localCheckpoint, not cache: Delta re-caches plans over a table it writes,

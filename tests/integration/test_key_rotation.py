@@ -17,6 +17,8 @@ from jobs.common.delta import read_table, replace_where, staged, table_exists
 from jobs.common.errors import SecretError
 from jobs.common.secrets import PseudonymKey
 from jobs.demo.main import earliest_landing_date
+from jobs.erasure import main as erasure
+from jobs.erasure.schemas import TOMBSTONES
 from jobs.ingest import main as ingest
 from jobs.ingest.schemas import BRONZE_TABLES
 from jobs.privacy.leak_scan import distinct_values
@@ -76,7 +78,8 @@ def expected_rows(spark, root: str, spec, version: int, mapping) -> DataFrame:
     return rows
 
 
-def test_rotation_rekeys_everything_once_and_restarts(spark, lakehouse, monkeypatch):
+def test_rotation_rekeys_everything_once_and_restarts(spark, lakehouse, monkeypatch,
+                                                        tmp_path):
     cfg, root = lakehouse, lakehouse.lakehouse_root
     first = earliest_landing_date(spark, root, SNAPSHOT)
     ingest.run(spark, cfg, first, SNAPSHOT, "t-ingest", SOURCES)
@@ -148,3 +151,16 @@ def test_rotation_rekeys_everything_once_and_restarts(spark, lakehouse, monkeypa
         rotate.run(spark, cfg, SNAPSHOT, SNAPSHOT, "rotate-back")
     assert require_current_key(spark, root, PseudonymKey(bytes.fromhex(NEW_HEX), "t"),
                                "t") == new_fp
+
+    # 5. an erasure with the retired key is refused before it touches anything (it would
+    # delete bronze and landing rows and leave every row keyed by the current pseudonym)
+    monkeypatch.setenv("SEG_PSEUDONYM_KEY", KEY_HEX)
+    ids_file = tmp_path / "erase.txt"
+    ids_file.write_text(ids[0] + "\n", encoding="utf-8")
+    untouched = versions(spark, root)
+    with pytest.raises(SecretError, match="retired key"):
+        erasure.run(spark, cfg, SNAPSHOT, SNAPSHOT, "erase-retired", str(ids_file))
+    assert versions(spark, root) == untouched
+    assert read_table(spark, BRONZE_TABLES["users"], root).filter(
+        F.col("user_id") == ids[0]).count() > 0
+    assert not table_exists(spark, TOMBSTONES, root)
